@@ -1,0 +1,29 @@
+# onprem.wandb: the two commands a user needs are `make setup` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup test lint sanity unit build molecule
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+setup:  ## Install and start what the tests and playbooks need (Docker engine, venv, images, Go tools)
+	bash tests/run.sh setup
+
+test:  ## The full test run CI uses: setup, lint, sanity, unit, build, every Molecule scenario
+	bash tests/run.sh setup lint sanity unit build molecule
+
+lint:  ## ansible-lint, production profile
+	bash tests/run.sh lint
+
+sanity:  ## ansible-test sanity on a copy under ansible_collections/onprem/wandb
+	bash tests/run.sh sanity
+
+unit:  ## pytest unit tests of pure logic
+	bash tests/run.sh unit
+
+build:  ## Build the collection tarball, install it and syntax-check every playbook by FQCN
+	bash tests/run.sh build
+
+molecule:  ## Every Molecule scenario (create, converge, idempotence, verify, destroy)
+	bash tests/run.sh molecule

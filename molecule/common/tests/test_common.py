@@ -1,0 +1,87 @@
+"""Verify the common role on a converged Debian 12 systemd container."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import assert_rejected_before_change, run_playbook
+
+testinfra_hosts = ["ansible://wandb_common"]
+
+
+@pytest.mark.parametrize("package", ["acl", "ca-certificates", "chrony", "curl", "python3-apt", "less"])
+def test_packages_installed(host, package):
+    assert host.package(package).is_installed
+
+
+def test_chrony_config_lists_only_the_site_servers(host):
+    conf = host.file("/etc/chrony/chrony.conf")
+    assert conf.user == "root" and conf.group == "root" and conf.mode == 0o644
+    content = conf.content_string
+    assert "server ntp1.example.internal iburst" in content
+    assert "server 192.0.2.123 iburst" in content
+    # Air-gapped shape: the distribution's public pool must be gone.
+    assert "pool " not in content
+    assert "makestep 1.0 3" in content
+
+
+def test_chrony_config_parses(host):
+    result = host.run("chronyd -p -f /etc/chrony/chrony.conf")
+    assert result.rc == 0, result.stderr
+    assert "server ntp1.example.internal iburst" in result.stdout
+
+
+def test_chrony_enabled_but_left_to_the_container_host(host):
+    chrony = host.service("chrony")
+    assert chrony.is_enabled
+    # In a container the clock belongs to the host: the role does not start chrony there.
+    assert host.ansible("setup", "gather_subset=virtual")["ansible_facts"]["ansible_virtualization_type"] in (
+        "docker", "container")
+    assert not chrony.is_running
+
+
+def test_service_account_convention(host):
+    user = host.user("wandb-svc")
+    assert user.exists
+    assert user.uid < 1000, "a service account must be a system account"
+    assert user.group == "wandb-svc"
+    assert user.shell == "/usr/sbin/nologin"
+    assert user.home == "/var/lib/wandb-svc"
+    assert user.password in ("!", "!*", "*"), "a service account must have no usable password"
+    home = host.file("/var/lib/wandb-svc")
+    assert home.is_directory and home.user == "wandb-svc" and home.mode == 0o750
+
+
+def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
+    assert converge_check_run.rc == 0, converge_check_run.failure_messages()
+    assert converge_check_run.changed == 0, converge_check_run.changed_tasks()
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "fragments"),
+    [
+        pytest.param({"common_ntp_servers": [], "common_ntp_pools": []},
+                     ["common_ntp_servers ([])", "common_ntp_pools ([])", "at least one NTP server or pool"],
+                     id="no-time-source"),
+        pytest.param({"common_ntp_servers": ["ntp.example.org iburst minpoll 1"]},
+                     ['"ntp.example.org iburst minpoll 1"', "common_ntp_servers", "not a host name"],
+                     id="server-with-options"),
+        pytest.param({"common_ntp_makestep_limit": "three"},
+                     ["common_ntp_makestep_limit", "int"],
+                     id="limit-not-an-integer"),
+        pytest.param({"common_ntp_makestep_threshold": 0},
+                     ["common_ntp_makestep_threshold is 0", "above 0"],
+                     id="zero-step-threshold"),
+        pytest.param({"common_service_accounts": [{"name": "Bad Name"}]},
+                     ["common_service_accounts names ['Bad Name']", "must match"],
+                     id="invalid-account-name"),
+        pytest.param({"common_service_accounts": [{"name": "minio"}, {"name": "minio"}]},
+                     ["['minio', 'minio']", "appear only once"],
+                     id="duplicate-account"),
+        pytest.param({"common_service_accounts": [{"comment": "no name"}]},
+                     ["common_service_accounts", "name"],
+                     id="account-without-name"),
+    ],
+)
+def test_bad_input_fails_before_any_change(extra_vars, fragments):
+    run = run_playbook("converge.yml", extra_vars=extra_vars)
+    assert_rejected_before_change(run, *fragments)

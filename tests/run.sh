@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The project's one test command (`make test`): set up everything a fresh machine lacks, then run
+# ansible-lint, ansible-test sanity, the unit tests, the collection build check and every Molecule
+# scenario, in that order. Prints each stage as it starts and a timing table at the end.
+# Usage: tests/run.sh [STAGE...]   stages: setup lint sanity unit build molecule (default: all)
+set -euo pipefail
+# shellcheck source=tests/rig/lib.sh
+. "$(dirname "$0")/rig/lib.sh"
+
+read -r -a stages <<< "${*:-setup lint sanity unit build molecule}"
+timings=()
+overall_start=$(date +%s)
+
+stage() {
+    local name="$1"
+    shift
+    local start rc=0
+    log "==== stage ${name}: start"
+    start=$(date +%s)
+    "$@" || rc=$?
+    timings+=("$(printf '%-10s %5ss  %s' "${name}" "$(( $(date +%s) - start ))" "$([ "${rc}" = 0 ] && echo ok || echo FAILED)")")
+    if [ "${rc}" != 0 ]; then
+        log "==== stage ${name}: FAILED (rc=${rc})"
+        summary
+        exit "${rc}"
+    fi
+    log "==== stage ${name}: ok"
+}
+
+summary() {
+    log "==== timings (total $(( $(date +%s) - overall_start ))s)"
+    printf '  %s\n' "${timings[@]}" >&2
+}
+
+VENV="${REPO_ROOT}/.venv"
+# Plain logs when not on a terminal (CI).
+if [ ! -t 1 ]; then
+    export NO_COLOR=1 ANSIBLE_NOCOLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
+fi
+activate() {
+    # shellcheck disable=SC1091
+    . "${VENV}/bin/activate"
+    # The collection under test, seen through a collections tree that points at this work tree.
+    local tree
+    tree="${ONPREM_WANDB_CACHE}/collections/$(printf '%s' "${REPO_ROOT}" | sha256sum | cut -c1-12)"
+    mkdir -p "${tree}/ansible_collections/onprem"
+    ln -sfn "${REPO_ROOT}" "${tree}/ansible_collections/onprem/wandb"
+    export ANSIBLE_COLLECTIONS_PATH="${tree}"
+    export ONPREM_WANDB_ARTIFACTS="${ONPREM_WANDB_CACHE}/artifacts"
+    export PATH="${ONPREM_WANDB_CACHE}/bin:${PATH}"
+}
+
+do_setup() {
+    bash "${RIG_DIR}/ensure-docker.sh"
+    bash "${RIG_DIR}/setup-venv.sh"
+    bash "${RIG_DIR}/build-images.sh"
+    bash "${RIG_DIR}/build-tools.sh"
+}
+
+do_lint() {
+    (cd "${REPO_ROOT}" && ansible-lint --profile production)
+}
+
+do_sanity() {
+    # ansible-test needs the collection at ansible_collections/<ns>/<name>: test a copy of the
+    # tracked and new (not ignored) files, as a fresh clone would have them.
+    local root="${ONPREM_WANDB_CACHE}/sanity/ansible_collections/onprem/wandb"
+    rm -rf "${root}"
+    mkdir -p "${root}"
+    (cd "${REPO_ROOT}" && git ls-files -z --cached --others --exclude-standard \
+        | tar --null --ignore-failed-read -T - -cf -) | tar -C "${root}" -xf -
+    (cd "${root}" && git init -q && git add -A && ansible-test sanity --venv --python 3.11 --color no)
+}
+
+do_unit() {
+    (cd "${REPO_ROOT}" && python -m pytest -q)
+}
+
+do_build() {
+    local out="${ONPREM_WANDB_CACHE}/build"
+    rm -rf "${out}"
+    mkdir -p "${out}/collections"
+    (cd "${REPO_ROOT}" && ansible-galaxy collection build --force --output-path "${out}")
+    ansible-galaxy collection install --offline --no-deps -p "${out}/collections" "${out}"/onprem-wandb-*.tar.gz
+    # Playbooks must be callable by FQCN from the installed tarball, not from the work tree.
+    local playbook
+    for playbook in "${REPO_ROOT}"/playbooks/*.yml; do
+        playbook="$(basename "${playbook}" .yml)"
+        ANSIBLE_COLLECTIONS_PATH="${out}/collections" \
+            ansible-playbook -i "${REPO_ROOT}/inventories/example/hosts.yml" --syntax-check "onprem.wandb.${playbook}"
+    done
+}
+
+do_molecule() {
+    local scenario_file scenario failed=()
+    for scenario_file in "${REPO_ROOT}"/molecule/*/molecule.yml; do
+        scenario="$(basename "$(dirname "${scenario_file}")")"
+        log "molecule: scenario ${scenario}"
+        local start
+        start=$(date +%s)
+        if (cd "${REPO_ROOT}" && molecule test -s "${scenario}"); then
+            timings+=("$(printf '  %-18s %5ss  ok' "${scenario}" "$(( $(date +%s) - start ))")")
+        else
+            timings+=("$(printf '  %-18s %5ss  FAILED' "${scenario}" "$(( $(date +%s) - start ))")")
+            failed+=("${scenario}")
+        fi
+    done
+    [ "${#failed[@]}" = 0 ] || { log "molecule: failed scenarios: ${failed[*]}"; return 1; }
+}
+
+for name in "${stages[@]}"; do
+    case "${name}" in
+        setup) stage setup do_setup ;;
+        lint | sanity | unit | build | molecule)
+            [ -x "${VENV}/bin/ansible" ] || stage setup do_setup
+            activate
+            stage "${name}" "do_${name}" ;;
+        *) die "unknown stage ${name} (stages: setup lint sanity unit build molecule)" ;;
+    esac
+done
+summary
