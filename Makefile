@@ -27,3 +27,7 @@ build:  ## Build the collection tarball, install it and syntax-check every playb
 
 molecule:  ## Every Molecule scenario (create, converge, idempotence, verify, destroy)
 	bash tests/run.sh molecule
+
+.PHONY: bench
+bench:  ## Time first converge, idempotent re-run and check mode of a scenario (SCENARIO=common RUNS=3)
+	bash tests/bench/converge.sh $(or $(SCENARIO),common) $(or $(RUNS),3)

@@ -1,122 +1,18 @@
-"""Shared helpers for the Molecule scenarios' testinfra verifiers.
-
-They run real ansible-playbook commands against the scenario's containers (Molecule's own
-inventory and ansible.cfg) and read the outcome from the JSON callback, so tests can assert on
-what a real run did: check mode reporting no change, and bad input failing in a validation task
-before any task that could change the host.
-"""
+"""Shared fixtures for the Molecule scenarios' testinfra verifiers (pytest loads this file for
+every scenario under molecule/). The helpers live in tests/support/playbook_run.py."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-# Tasks that only validate input or read facts; a bad-input run may reach these and nothing else.
-VALIDATION_TASK_PREFIXES = ("Check ", "Validating arguments against arg spec", "Gathering Facts", "Read ")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
 
+from playbook_run import PlaybookRun, assert_rejected_before_change, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
-@dataclass
-class PlaybookRun:
-    """The outcome of one ansible-playbook run, as the JSON callback reported it."""
-
-    rc: int
-    stats: dict
-    tasks: list = field(default_factory=list)  # (task name, host, result) in execution order
-    stderr: str = ""
-
-    @property
-    def changed(self) -> int:
-        return sum(host.get("changed", 0) for host in self.stats.values())
-
-    def changed_tasks(self) -> list:
-        return [(name, host) for name, host, result in self.tasks if result.get("changed")]
-
-    def failures(self) -> list:
-        return [(name, host, result) for name, host, result in self.tasks if result.get("failed")]
-
-    def tasks_before_first_failure(self) -> list:
-        names = []
-        for name, _host, result in self.tasks:
-            if result.get("failed"):
-                break
-            names.append(name)
-        return names
-
-    def failure_messages(self) -> str:
-        parts = []
-        for name, host, result in self.failures():
-            # A failed loop reports per item; its own msg only says that items failed.
-            items = [item for item in result.get("results", []) if item.get("failed")] or [result]
-            for item in items:
-                msg = item.get("msg", "")
-                if isinstance(msg, list):
-                    msg = " ".join(str(m) for m in msg)
-                parts.append(f"{host} [{name}]: {msg}")
-        return "\n".join(parts)
-
-
-def _scenario_dir() -> Path:
-    return Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
-
-
-def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bool = False,
-                 diff: bool = False) -> PlaybookRun:
-    """Run a playbook of the scenario against its containers and parse the JSON report."""
-    playbook = Path(playbook)
-    if not playbook.is_absolute():
-        playbook = _scenario_dir() / playbook
-    ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
-    cmd = [str(ansible_playbook), "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(playbook)]
-    if check:
-        cmd.append("--check")
-    if diff:
-        cmd.append("--diff")
-    env = dict(os.environ)
-    env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
-    env["ANSIBLE_CALLBACK_RESULT_FORMAT"] = "json"
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        # Extra vars go through a mode-0600 file, never on the command line (they may hold secrets).
-        json.dump(extra_vars or {}, handle)
-        vars_file = handle.name
-    try:
-        cmd += ["-e", f"@{vars_file}"]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    finally:
-        os.unlink(vars_file)
-    try:
-        report = json.loads(proc.stdout[proc.stdout.index("{"):])
-    except ValueError:
-        pytest.fail(f"ansible-playbook printed no JSON report (rc={proc.returncode}):\n"
-                    f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    tasks = []
-    for play in report.get("plays", []):
-        for task in play.get("tasks", []):
-            # Drop the "namespace.collection.role : " prefix so names read as written in the role.
-            name = task["task"]["name"].split(" : ", 1)[-1]
-            for host, result in task.get("hosts", {}).items():
-                tasks.append((name, host, result))
-    return PlaybookRun(rc=proc.returncode, stats=report.get("stats", {}), tasks=tasks, stderr=proc.stderr)
-
-
-def assert_rejected_before_change(run: PlaybookRun, *fragments: str) -> None:
-    """Bad input must fail, in a validation task, before any task that could change a host."""
-    assert run.rc != 0, "the run with bad input succeeded"
-    messages = run.failure_messages()
-    assert messages, f"the run failed without a failed task: {run.stderr[-2000:]}"
-    for fragment in fragments:
-        assert fragment in messages, f"{fragment!r} not in the failure message:\n{messages}"
-    failed_task = run.failures()[0][0]
-    assert failed_task.startswith(VALIDATION_TASK_PREFIXES), f"failed in {failed_task!r}, not a validation task"
-    reached = [name for name in run.tasks_before_first_failure() if not name.startswith(VALIDATION_TASK_PREFIXES)]
-    assert not reached, f"tasks that may change the host ran before the failure: {reached}"
-    assert run.changed == 0, f"hosts changed: {run.changed_tasks()}"
+__all__ = ["PlaybookRun", "assert_rejected_before_change", "run_playbook"]
 
 
 @pytest.fixture(scope="session")

@@ -12,12 +12,15 @@ BIN="${ONPREM_WANDB_CACHE}/bin"
 mkdir -p "${ARTIFACTS}" "${BIN}"
 
 command -v go >/dev/null || die "the Go toolchain is required to build MinIO, mc and Helm"
+# Module downloads and build cache live in the rig's cache too, so one directory holds it all.
+export GOMODCACHE="${ONPREM_WANDB_CACHE}/go/mod" GOCACHE="${ONPREM_WANDB_CACHE}/go/build"
 
 # build_tool NAME PACKAGE VERSION LDFLAGS
 build_tool() {
     local name="$1" package="$2" version="$3" ldflags="$4"
     local dest="${ARTIFACTS}/${name}-${version}"
-    if [ -x "${dest}/${name}" ] && [ -s "${dest}/${name}.sha256" ]; then
+    local info="${package}@${version} ldflags=${ldflags}"
+    if [ -x "${dest}/${name}" ] && [ -s "${dest}/${name}.sha256" ] && [ "$(cat "${dest}/${name}.buildinfo" 2>/dev/null)" = "${info}" ]; then
         log "tools: ${name} ${version} cached"
     else
         log "tools: building ${name} ${version} (go install ${package}@${version}; log in ${ARTIFACTS}/${name}-build.log)"
@@ -35,6 +38,7 @@ build_tool() {
         [ -x "${built}" ] || die "go install produced no ${name} binary"
         [ "${built}" = "${tmp}/${name}" ] || mv "${built}" "${tmp}/${name}"
         (cd "${tmp}" && sha256sum "${name}" > "${name}.sha256")
+        printf '%s\n' "${info}" > "${tmp}/${name}.buildinfo"
         rm -rf "${dest}"
         mv "${tmp}" "${dest}"
         log "tools: ${name} built in $(( $(date +%s) - start ))s"
@@ -48,13 +52,13 @@ pseudo_commit() { printf '%s' "${1##*-}"; }
 
 minio_time=$(pseudo_time "${MINIO_VERSION}")
 build_tool minio "${MINIO_MODULE}" "${MINIO_VERSION}" \
-    "-s -w -X ${MINIO_MODULE}/cmd.Version=${minio_time} -X ${MINIO_MODULE}/cmd.ReleaseTag=DEVELOPMENT.${minio_time//:/-} -X ${MINIO_MODULE}/cmd.CommitID=$(pseudo_commit "${MINIO_VERSION}") -X ${MINIO_MODULE}/cmd.ShortCommitID=$(pseudo_commit "${MINIO_VERSION}")"
+    "-s -w -X ${MINIO_MODULE}/cmd.Version=${minio_time} -X ${MINIO_MODULE}/cmd.ReleaseTag=DEVELOPMENT.${minio_time//:/-} -X ${MINIO_MODULE}/cmd.CommitID=$(pseudo_commit "${MINIO_VERSION}") -X ${MINIO_MODULE}/cmd.ShortCommitID=$(pseudo_commit "${MINIO_VERSION}") -X ${MINIO_MODULE}/cmd.CopyrightYear=${minio_time:0:4}"
 
 mc_time=$(pseudo_time "${MC_VERSION}")
 build_tool mc "${MC_MODULE}" "${MC_VERSION}" \
-    "-s -w -X ${MC_MODULE}/cmd.Version=${mc_time} -X ${MC_MODULE}/cmd.ReleaseTag=DEVELOPMENT.${mc_time//:/-} -X ${MC_MODULE}/cmd.CommitID=$(pseudo_commit "${MC_VERSION}") -X ${MC_MODULE}/cmd.ShortCommitID=$(pseudo_commit "${MC_VERSION}")"
+    "-s -w -X ${MC_MODULE}/cmd.Version=${mc_time} -X ${MC_MODULE}/cmd.ReleaseTag=DEVELOPMENT.${mc_time//:/-} -X ${MC_MODULE}/cmd.CommitID=$(pseudo_commit "${MC_VERSION}") -X ${MC_MODULE}/cmd.ShortCommitID=$(pseudo_commit "${MC_VERSION}") -X ${MC_MODULE}/cmd.CopyrightYear=${mc_time:0:4}"
 
 build_tool helm "${HELM_MODULE}/cmd/helm" "${HELM_VERSION}" \
     "-s -w -X ${HELM_MODULE}/internal/version.version=${HELM_VERSION} -X ${HELM_MODULE}/internal/version.gitTreeState=clean"
 
-log "tools: ready in ${BIN}: $(cd "${BIN}" && ls | tr '\n' ' ')"
+log "tools: ready in ${BIN}: $(cd "${BIN}" && printf "%s " *)"

@@ -42,3 +42,18 @@ debian_mirror() {
     fi
     printf '%s\n' "${mirror:-http://deb.debian.org/debian}"
 }
+
+# Enter the project's venv and make the work tree's collection, the Go-built tools and the
+# local artifacts visible, the way every test stage and benchmark needs them.
+rig_activate() {
+    local tree
+    # shellcheck disable=SC1091
+    . "${REPO_ROOT}/.venv/bin/activate"
+    # The collection under test, seen through a collections tree that points at this work tree.
+    tree="${ONPREM_WANDB_CACHE}/collections/$(printf '%s' "${REPO_ROOT}" | sha256sum | cut -c1-12)"
+    mkdir -p "${tree}/ansible_collections/onprem"
+    ln -sfn "${REPO_ROOT}" "${tree}/ansible_collections/onprem/wandb"
+    export ANSIBLE_COLLECTIONS_PATH="${tree}"
+    export ONPREM_WANDB_ARTIFACTS="${ONPREM_WANDB_CACHE}/artifacts"
+    export PATH="${ONPREM_WANDB_CACHE}/bin:${PATH}"
+}

@@ -24,3 +24,14 @@ else
     log "venv: installed in $(( $(date +%s) - start ))s"
 fi
 ln -sfn "${venv}" "${REPO_ROOT}/.venv"
+
+# ansible-test --venv bootstraps pip with a script from a host this machine cannot reach: give it
+# the offline stand-in and the pip wheel (from PyPI) of the version it pins.
+pip_version=$("${venv}/bin/python" -c 'import re, ansible_test, pathlib; p = pathlib.Path(ansible_test.__file__).parent / "_internal/python_requirements.py"; print(re.search(r"pip=.([0-9.]+).", p.read_text()).group(1))')
+cache="${HOME}/.ansible/test/cache"
+if ! ls "${cache}/pip-${pip_version}-"*.whl >/dev/null 2>&1; then
+    mkdir -p "${cache}"
+    "${venv}/bin/pip" download -q --no-deps --only-binary=:all: -d "${cache}" "pip==${pip_version}"
+fi
+install -m 0644 "${RIG_DIR}/get_pip_offline.py" "${cache}/get_pip_${pip_version//./_}.py"
+log "venv: ansible-test pip ${pip_version} bootstrap ready in ${cache}"

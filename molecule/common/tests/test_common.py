@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import assert_rejected_before_change, run_playbook
+from playbook_run import assert_rejected_before_change, run_playbook
 
 testinfra_hosts = ["ansible://wandb_common"]
 
