@@ -1,0 +1,262 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: onprem.wandb contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: mysql_requirements_info
+short_description: Check that a MySQL server meets W&B Server's requirements
+version_added: 0.1.0
+description:
+  - Connects to a MySQL server and reports, without changing anything, the server flavour and
+    version, every setting W&B requires with its actual and expected value, the W&B database's
+    character set and collation, and the W&B user's grants.
+  - Fails (unless O(fail_on_failure=false)) when the server is MariaDB, MySQL older than 8.0.28,
+    a required setting differs, or the database or grants are not what W&B needs; the message
+    names every failure.
+  - Values are compared by meaning, so C(64M) equals C(67108864) and C(row) equals C(ROW).
+author:
+  - onprem.wandb maintainers
+extends_documentation_fragment:
+  - onprem.wandb.mysql_connection
+options:
+  database:
+    description:
+      - The W&B database whose character set and collation are checked.
+    type: str
+    default: wandb_local
+  user:
+    description:
+      - The W&B database user whose grants are checked. Defaults to the connected user
+        (C(SHOW GRANTS) for the current user needs no extra privilege).
+    type: str
+  user_host:
+    description:
+      - Host part of O(user).
+    type: str
+    default: '%'
+  required_settings:
+    description:
+      - Settings to check instead of W&B's defaults (binlog_format ROW,
+        innodb_online_alter_log_max_size 268435456, sync_binlog 1, innodb_flush_log_at_trx_commit 1,
+        binlog_row_image MINIMAL, sort_buffer_size 67108864). Values may use MySQL size suffixes.
+    type: dict
+  fail_on_failure:
+    description:
+      - Fail the task when any requirement is not met. With V(false) the task only reports
+        RV(passed) and RV(failures), for a caller that collects several checks.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: The module never changes anything.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+notes:
+  - W&B requires MySQL 8.0.28 or newer (Oracle MySQL or Percona); MariaDB is refused.
+seealso:
+  - name: W&B self-managed requirements
+    description: The vendor's on-prem MySQL settings.
+    link: https://docs.wandb.ai/guides/hosting/self-managed/bare-metal/
+"""
+
+EXAMPLES = r"""
+- name: Check the W&B database server through the local socket
+  onprem.wandb.mysql_requirements_info:
+    login_unix_socket: /run/mysqld/mysqld.sock
+    login_user: root
+    database: wandb_local
+    user: wandb_local
+
+- name: Check it over TLS as the W&B user, collecting the result instead of failing
+  onprem.wandb.mysql_requirements_info:
+    login_host: mysql1.example.internal
+    login_user: wandb_local
+    login_password: "{{ vault_mysql_wandb_password }}"
+    ca_cert: /etc/ssl/certs/site-ca.pem
+    fail_on_failure: false
+  delegate_to: localhost
+  register: mysql_check
+"""
+
+RETURN = r"""
+passed:
+  description: Whether every requirement is met.
+  returned: success
+  type: bool
+  sample: true
+failures:
+  description: One sentence per unmet requirement, naming the setting, the value found and the value required.
+  returned: always
+  type: list
+  elements: str
+  sample: ["sort_buffer_size is 262144, W&B requires 67108864"]
+server:
+  description: What the server says it is.
+  returned: success
+  type: dict
+  contains:
+    flavour:
+      description: C(mysql), C(percona) or C(mariadb).
+      type: str
+      sample: mysql
+    version:
+      description: Numeric version.
+      type: str
+      sample: 8.4.3
+    version_string:
+      description: The server's C(@@version).
+      type: str
+      sample: 8.4.3
+    version_comment:
+      description: The server's C(@@version_comment).
+      type: str
+      sample: MySQL Community Server - GPL
+settings:
+  description: Each required setting with its expected and actual value.
+  returned: success
+  type: dict
+  sample:
+    sort_buffer_size:
+      expected: 67108864
+      actual: "67108864"
+      ok: true
+database:
+  description: The W&B database's name, whether it exists, its character set and collation.
+  returned: success
+  type: dict
+  sample:
+    name: wandb_local
+    exists: true
+    charset: utf8mb4
+    collation: utf8mb4_general_ci
+    ok: true
+grants:
+  description: The W&B user's grants and whether they give ALL on the database WITH GRANT OPTION.
+  returned: success
+  type: dict
+  sample:
+    user: "'wandb_local'@'%'"
+    lines: ["GRANT USAGE ON *.* TO `wandb_local`@`%`", "GRANT ALL PRIVILEGES ON `wandb_local`.* TO `wandb_local`@`%` WITH GRANT OPTION"]
+    ok: true
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.onprem.wandb.plugins.module_utils.mysql_connection import (
+    HAS_PYMYSQL,
+    PYMYSQL_IMPORT_ERROR,
+    MySQLConnectError,
+    describe_target,
+    mysql_connect,
+    mysql_connection_argument_spec,
+)
+from ansible_collections.onprem.wandb.plugins.module_utils.mysql_requirements import (
+    WANDB_REQUIRED_SETTINGS,
+    check_database,
+    check_server,
+    check_settings,
+    grants_cover_database,
+    parse_server_version,
+    version_text,
+)
+
+
+def read_server(cursor, settings):
+    """Version, version comment and the named global variables, in one round trip each."""
+    cursor.execute("SELECT @@GLOBAL.version, @@GLOBAL.version_comment")
+    version, comment = cursor.fetchone()
+    cursor.execute("SHOW GLOBAL VARIABLES")
+    variables = dict((name.lower(), value) for name, value in cursor.fetchall())
+    return version, comment, dict((name, variables.get(name)) for name in settings)
+
+
+def read_database(cursor, database):
+    cursor.execute("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+                   "WHERE SCHEMA_NAME = %s", (database,))
+    row = cursor.fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def read_grants(cursor, user, host):
+    if user:
+        cursor.execute("SHOW GRANTS FOR %s@%s", (user, host))
+    else:
+        cursor.execute("SHOW GRANTS")
+    return [row[0] for row in cursor.fetchall()]
+
+
+def main():
+    argument_spec = mysql_connection_argument_spec()
+    argument_spec.update(
+        database=dict(type="str", default="wandb_local"),
+        user=dict(type="str"),
+        user_host=dict(type="str", default="%"),
+        required_settings=dict(type="dict"),
+        fail_on_failure=dict(type="bool", default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    if not HAS_PYMYSQL:
+        module.fail_json(msg=missing_required_lib("PyMySQL"), exception=PYMYSQL_IMPORT_ERROR, failures=[])
+
+    params = module.params
+    required = params["required_settings"] or WANDB_REQUIRED_SETTINGS
+    target = describe_target(params)
+    try:
+        connection = mysql_connect(params)
+    except MySQLConnectError as exc:
+        module.fail_json(msg=str(exc), failures=[str(exc)], passed=False)
+
+    failures = []
+    try:
+        with connection.cursor() as cursor:
+            version, comment, actual = read_server(cursor, required)
+            server = parse_server_version(version, comment)
+            failures.extend(check_server(server))
+            settings, setting_failures = check_settings(actual, required)
+            failures.extend(setting_failures)
+            charset, collation = read_database(cursor, params["database"])
+            database_failures = check_database(params["database"], charset, collation)
+            failures.extend(database_failures)
+            try:
+                grant_lines = read_grants(cursor, params["user"], params["user_host"])
+                grants_ok = grants_cover_database(grant_lines, params["database"])
+            except Exception as exc:  # pylint: disable=broad-except
+                grant_lines, grants_ok = [], False
+                failures.append("cannot read the grants of %s@%s: %s" % (params["user"], params["user_host"], exc))
+            else:
+                if not grants_ok:
+                    failures.append("%s@%s lacks ALL PRIVILEGES ON %s.* WITH GRANT OPTION (found: %s)" % (
+                        params["user"] or "the connected user", params["user_host"], params["database"],
+                        "; ".join(grant_lines) or "no grants"))
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg="reading %s failed: %s" % (target, exc), failures=[str(exc)], passed=False)
+    finally:
+        connection.close()
+
+    result = dict(
+        changed=False,
+        passed=not failures,
+        failures=failures,
+        server=dict(flavour=server["flavour"], version=version_text(server["version"]),
+                    version_string=server["version_string"], version_comment=server["version_comment"]),
+        settings=settings,
+        database=dict(name=params["database"], exists=charset is not None, charset=charset,
+                      collation=collation, ok=not database_failures),
+        grants=dict(user="'%s'@'%s'" % (params["user"], params["user_host"]) if params["user"] else "current user",
+                    lines=grant_lines, ok=grants_ok),
+    )
+    if failures and params["fail_on_failure"]:
+        module.fail_json(msg="MySQL at %s does not meet W&B's requirements: %s" % (target, "; ".join(failures)),
+                         **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
