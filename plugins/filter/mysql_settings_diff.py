@@ -24,7 +24,7 @@ options:
     type: dict
     required: true
 author:
-  - onprem.wandb maintainers
+  - onprem.wandb maintainers (@onprem)
 """
 
 EXAMPLES = r"""

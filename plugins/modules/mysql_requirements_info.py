@@ -20,7 +20,7 @@ description:
     names every failure.
   - Values are compared by meaning, so C(64M) equals C(67108864) and C(row) equals C(ROW).
 author:
-  - onprem.wandb maintainers
+  - onprem.wandb maintainers (@onprem)
 extends_documentation_fragment:
   - onprem.wandb.mysql_connection
 options:
@@ -57,8 +57,10 @@ attributes:
     description: The module never changes anything.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
   idempotent:
     support: full
+    description: Running it again gives the same result while the server is unchanged.
 notes:
   - W&B requires MySQL 8.0.28 or newer (Oracle MySQL or Percona); MariaDB is refused.
 seealso:

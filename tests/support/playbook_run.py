@@ -27,6 +27,7 @@ class PlaybookRun:
     rc: int
     stats: dict
     tasks: list = field(default_factory=list)  # (task name, host, result) in execution order
+    stdout: str = ""
     stderr: str = ""
 
     @property
@@ -78,7 +79,7 @@ def parse_report(stdout: str, rc: int, stderr: str = "") -> PlaybookRun:
             name = task["task"]["name"].split(" : ", 1)[-1]
             for host, result in task.get("hosts", {}).items():
                 tasks.append((name, host, result))
-    return PlaybookRun(rc=rc, stats=report.get("stats", {}), tasks=tasks, stderr=stderr)
+    return PlaybookRun(rc=rc, stats=report.get("stats", {}), tasks=tasks, stdout=stdout, stderr=stderr)
 
 
 def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bool = False,

@@ -76,8 +76,9 @@ def test_mariadb_is_refused_with_the_reason():
     assert "8.0.28" in failures[0]
 
 
-@pytest.mark.parametrize(("version", "ok"), [("8.0.27", False), ("8.0.28", True), ("5.7.44", False),
-                                              ("8.4.0", True), ("9.1.0", True)])
+@pytest.mark.parametrize(("version", "ok"), [
+    ("8.0.27", False), ("8.0.28", True), ("5.7.44", False), ("8.4.0", True), ("9.1.0", True),
+])
 def test_minimum_version(version, ok):
     failures = req.check_server(req.parse_server_version(version, ""))
     assert (not failures) is ok

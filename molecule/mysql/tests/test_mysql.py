@@ -1,0 +1,211 @@
+"""Verify the MySQL role against the real MySQL server it converged (Debian sid)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pymysql
+import pytest
+from playbook_run import assert_rejected_before_change, run_playbook
+
+testinfra_hosts = ["ansible://wandb_mysql"]
+
+# Must match converge.yml; the tests look for it in every output.
+PASSWORD = "Tst-8d1f3c0b-Secret!pw"
+WANDB_SETTINGS = {
+    "binlog_format": "ROW",
+    "innodb_online_alter_log_max_size": "268435456",
+    "sync_binlog": "1",
+    "innodb_flush_log_at_trx_commit": "1",
+    "binlog_row_image": "MINIMAL",
+    "sort_buffer_size": "67108864",
+}
+
+
+def sql(host, query):
+    """Run a query as root through the socket (root's ~/.my.cnf) and return the rows."""
+    result = host.run("mysql --batch --skip-column-names -e %s", query)
+    assert result.rc == 0, result.stderr
+    return [line.split("\t") for line in result.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def address(host):
+    return host.ansible("setup", "gather_subset=network")["ansible_facts"]["ansible_default_ipv4"]["address"]
+
+
+def test_service_running_and_enabled(host):
+    service = host.service("mysql")
+    assert service.is_running
+    assert service.is_enabled
+
+
+def test_server_is_mysql_8_0_28_or_newer(host):
+    ((version, comment),) = sql(host, "SELECT @@version, @@version_comment")
+    assert "mariadb" not in (version + comment).lower()
+    assert tuple(int(part) for part in version.split("-")[0].split(".")) >= (8, 0, 28)
+
+
+@pytest.mark.parametrize(("name", "value"), sorted(WANDB_SETTINGS.items()))
+def test_wandb_setting_effective(host, name, value):
+    assert sql(host, f"SELECT @@GLOBAL.{name}") == [[value]]
+
+
+def test_site_tuning_effective(host, address):
+    rows = sql(host, "SELECT @@bind_address, @@max_connections, @@innodb_buffer_pool_size, "
+                     "@@binlog_expire_logs_seconds, @@server_id, @@require_secure_transport")
+    assert rows == [[address, "300", "268435456", "604800", rows[0][4], "0"]]
+    assert int(rows[0][4]) > 1, "server_id is derived from the host's address"
+
+
+def test_settings_persist_across_restart(host):
+    # Live values could have been SET GLOBAL only; a restart proves the files carry them.
+    assert host.run("systemctl restart mysql").rc == 0
+    for name, value in WANDB_SETTINGS.items():
+        assert sql(host, f"SELECT @@GLOBAL.{name}") == [[value]]
+
+
+def test_database_is_utf8mb4_general_ci(host):
+    assert sql(host, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+                     "WHERE SCHEMA_NAME = 'wandb_local'") == [["utf8mb4", "utf8mb4_general_ci"]]
+
+
+def test_wandb_user_grants(host):
+    grants = [row[0] for row in sql(host, "SHOW GRANTS FOR 'wandb_local'@'%'")]
+    assert "GRANT ALL PRIVILEGES ON `wandb_local`.* TO `wandb_local`@`%` WITH GRANT OPTION" in grants
+    assert sql(host, "SELECT plugin FROM mysql.user WHERE user = 'wandb_local'") == [["caching_sha2_password"]]
+
+
+def test_root_only_through_the_socket(host, address):
+    assert sql(host, "SELECT host, plugin FROM mysql.user WHERE user = 'root'") == [["localhost", "auth_socket"]]
+    with pytest.raises(pymysql.err.OperationalError) as denied:
+        pymysql.connect(host=address, user="root", password="", connect_timeout=5)
+    assert denied.value.args[0] in (1045, 1130), denied.value
+
+
+def test_no_anonymous_accounts_and_no_test_database(host):
+    assert sql(host, "SELECT COUNT(*) FROM mysql.user WHERE user = ''") == [["0"]]
+    assert sql(host, "SHOW DATABASES LIKE 'test'") == []
+
+
+def test_config_files(host):
+    settings = host.file("/etc/mysql/onprem-wandb.cnf")
+    assert (settings.user, settings.group, settings.mode) == ("root", "root", 0o644)
+    assert "sort_buffer_size = 67108864" in settings.content_string
+    mycnf = host.file("/etc/mysql/my.cnf")
+    assert mycnf.content_string.rstrip().splitlines()[-1] == "!include /etc/mysql/onprem-wandb.cnf"
+    client = host.file("/root/.my.cnf")
+    assert (client.user, client.mode) == ("root", 0o600)
+    assert not re.search(r"(?m)^\s*password\s*=", client.content_string), "root must not need a password"
+
+
+def test_secret_in_no_file_on_the_host(host):
+    result = host.run("grep -rlF %s /etc /root /var/cache /var/log", PASSWORD)
+    assert result.rc == 1, f"the W&B password is stored in plain text: {result.stdout}"
+
+
+def test_wandb_user_works_over_tcp(address):
+    connection = pymysql.connect(host=address, user="wandb_local", password=PASSWORD, database="wandb_local",
+                                 connect_timeout=5)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE verify_probe (id INT PRIMARY KEY, note VARCHAR(16)) CHARACTER SET utf8mb4")
+            cursor.execute("INSERT INTO verify_probe VALUES (1, %s)", ("wandb ✓",))
+            cursor.execute("SELECT note FROM verify_probe")
+            assert cursor.fetchone() == ("wandb ✓",)
+            cursor.execute("DROP TABLE verify_probe")
+    finally:
+        connection.close()
+
+
+def test_check_module_from_controller():
+    run = run_playbook("check_from_controller.yml", extra_vars={"check_password": PASSWORD})
+    results = {(name, host): result for name, host, result in run.tasks}
+    ok = results[("Check W&B's requirements as the W&B user", "onprem-wandb-mysql")]
+    assert ok["passed"] is True, ok["failures"]
+    assert ok["server"]["flavour"] == "mysql"
+    assert ok["database"] == {"name": "wandb_local", "exists": True, "charset": "utf8mb4",
+                              "collation": "utf8mb4_general_ci", "ok": True}
+    assert ok["settings"]["sort_buffer_size"] == {"expected": 67108864, "actual": "67108864", "ok": True}
+    assert ok["grants"]["ok"] is True
+    strict = results[("Check a stricter requirement the server does not meet", "onprem-wandb-mysql")]
+    assert strict["passed"] is False
+    assert strict["failures"] == ["sort_buffer_size is 67108864, W&B requires 128M"]
+    mariadb = results[("Check W&B's requirements against MariaDB", "onprem-wandb-mariadb")]
+    assert mariadb.get("failed") is True
+    assert mariadb["server"]["flavour"] == "mariadb"
+    assert "not MySQL" in mariadb["msg"] and "8.0.28" in mariadb["msg"]
+    assert PASSWORD not in run.stdout + run.stderr
+
+
+def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
+    assert converge_check_run.rc == 0, converge_check_run.failure_messages()
+    assert converge_check_run.changed == 0, converge_check_run.changed_tasks()
+
+
+def test_converge_output_never_shows_the_password():
+    run = run_playbook("converge.yml", extra_vars={}, diff=True)
+    assert run.rc == 0, run.failure_messages()
+    assert run.changed == 0, run.changed_tasks()
+    assert PASSWORD not in run.stdout + run.stderr
+
+
+@pytest.fixture(scope="module")
+def old_mysql_deb(tmp_path_factory):
+    """A package that claims to be MySQL 8.0.27: what a site's stale artifact mirror could hold."""
+    root = tmp_path_factory.mktemp("deb") / "mysql-server-core"
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN" / "control").write_text(
+        "Package: mysql-server-core\nVersion: 8.0.27-1\nArchitecture: all\n"
+        "Maintainer: onprem.wandb tests <tests@example.invalid>\nDescription: stale MySQL 8.0.27 artifact\n")
+    subprocess.run(["dpkg-deb", "--build", str(root)], check=True, capture_output=True)
+    return str(root) + ".deb"
+
+
+GOOD = {"mysql_user_password": PASSWORD}
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "fragments"),
+    [
+        pytest.param({}, ["mysql_user_password"], id="missing-password"),
+        pytest.param({"mysql_user_password": ""}, ["mysql_user_password is empty", "no default password"],
+                     id="empty-password"),
+        pytest.param({**GOOD, "mysql_package_name": "default-mysql-server"},
+                     ['mysql_package_name is "default-mysql-server"', "installs MariaDB"], id="mariadb-requested"),
+        pytest.param({**GOOD, "mysql_package_name": "mariadb-server"},
+                     ['mysql_package_name is "mariadb-server"', "8.0.28"], id="mariadb-package"),
+        pytest.param({**GOOD, "mysql_sort_buffer_size": "lots"}, ["mysql_sort_buffer_size", "int"],
+                     id="sort-buffer-not-integer"),
+        pytest.param({**GOOD, "mysql_sort_buffer_size": 262144},
+                     ["mysql_sort_buffer_size=262144", "at least 67108864"], id="sort-buffer-too-small"),
+        pytest.param({**GOOD, "mysql_user_host": "bad host!"}, ['mysql_user_host is "bad host!"', "wildcards"],
+                     id="invalid-host-pattern"),
+        pytest.param({**GOOD, "mysql_extra_settings": {"sort-buffer-size": "32M"}},
+                     ["mysql_extra_settings sets sort_buffer_size"], id="extra-overrides-required"),
+        pytest.param({**GOOD, "mysql_innodb_buffer_pool_size": 200000000},
+                     ["mysql_innodb_buffer_pool_size=200000000", "multiple of 134217728"], id="buffer-pool-unaligned"),
+        pytest.param({**GOOD, "mysql_tls_cert_src": "/etc/ssl/server.pem"},
+                     ['mysql_tls_cert_src="/etc/ssl/server.pem"', "all three files or none"], id="partial-tls"),
+        pytest.param({**GOOD, "mysql_user_auth_plugin": "mysql_native_password"},
+                     ["mysql_native_password", "MySQL 9.7.4", "caching_sha2_password"], id="native-password-on-9"),
+    ],
+)
+def test_bad_input_fails_before_any_change(extra_vars, fragments):
+    run = run_playbook("bad_input.yml", extra_vars=extra_vars)
+    assert_rejected_before_change(run, *fragments)
+    assert PASSWORD not in run.stdout + run.stderr
+
+
+def test_too_old_local_package_is_refused(old_mysql_deb):
+    run = run_playbook("bad_input.yml", extra_vars={**GOOD, "mysql_install_source": "local_packages",
+                                                    "mysql_local_packages": [old_mysql_deb]})
+    # The converged host already runs 9.7.4; the stale artifact alone must not pass either.
+    assert_rejected_before_change(run, "MySQL 8.0.27 (from local_packages)", "older than 8.0.28")
+
+
+def test_installed_mariadb_is_refused():
+    run = run_playbook("refuse_mariadb.yml")
+    assert_rejected_before_change(run, "mariadb-server 1:10.11", "is installed on onprem-wandb-mariadb",
+                                  "MariaDB, not MySQL")
