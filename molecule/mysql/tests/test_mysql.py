@@ -209,3 +209,101 @@ def test_installed_mariadb_is_refused():
     run = run_playbook("refuse_mariadb.yml")
     assert_rejected_before_change(run, "mariadb-server 1:10.11", "is installed on onprem-wandb-mariadb",
                                   "MariaDB, not MySQL")
+
+
+def main_pid(host):
+    return host.run("systemctl show -p MainPID --value mysql").stdout.strip()
+
+
+def test_dynamic_change_applies_live_without_restart(host):
+    before = main_pid(host)
+    run = run_playbook("converge.yml", extra_vars={"mysql_max_connections": 310})
+    assert run.rc == 0, run.failure_messages()
+    assert ("Apply the changed dynamic settings live", "onprem-wandb-mysql") in run.changed_tasks()
+    assert sql(host, "SELECT @@GLOBAL.max_connections") == [["310"]]
+    assert main_pid(host) == before, "a dynamic setting must not restart MySQL"
+    assert "max_connections = 310" in host.file("/etc/mysql/onprem-wandb.cnf").content_string
+
+
+def test_static_change_restarts_once(host):
+    before = main_pid(host)
+    run = run_playbook("converge.yml", extra_vars={"mysql_extra_settings": {
+        "binlog_expire_logs_seconds": 604800, "skip_name_resolve": "ON"}})
+    assert run.rc == 0, run.failure_messages()
+    restarts = [name for name, _host in run.changed_tasks() if name == "Restart the MySQL service"]
+    assert restarts == ["Restart the MySQL service"], run.changed_tasks()
+    assert main_pid(host) != before
+    assert sql(host, "SELECT @@GLOBAL.skip_name_resolve, @@GLOBAL.max_connections") == [["1", "300"]]
+    # Back to the scenario's settings: dropping skip_name_resolve from the file needs a restart too.
+    before = main_pid(host)
+    back = run_playbook("converge.yml")
+    assert back.rc == 0, back.failure_messages()
+    assert main_pid(host) != before, "a setting removed from the file must be reset by a restart"
+    assert sql(host, "SELECT @@GLOBAL.skip_name_resolve") == [["0"]]
+    again = run_playbook("converge.yml")
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory, address):
+    """A site CA and a server certificate for the container's address, made on the controller."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "onprem.wandb test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "onprem-wandb-mysql")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("onprem-wandb-mysql"),
+                                                        x509.IPAddress(ipaddress.ip_address(address))]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    directory = tmp_path_factory.mktemp("tls")
+    files = {"ca": directory / "ca.pem", "cert": directory / "server.pem", "key": directory / "server.key"}
+    files["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files["key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    files["key"].chmod(0o600)
+    return {name: str(path) for name, path in files.items()}
+
+
+def test_tls_and_require_secure_transport(host, address, tls_files):
+    tls_vars = {"mysql_tls_cert_src": tls_files["cert"], "mysql_tls_key_src": tls_files["key"],
+                "mysql_tls_ca_src": tls_files["ca"], "mysql_require_secure_transport": True}
+    run = run_playbook("converge.yml", extra_vars=tls_vars)
+    assert run.rc == 0, run.failure_messages()
+    key = host.file("/etc/mysql/tls/server.key")
+    assert (key.user, key.group, key.mode) == ("root", "mysql", 0o640)
+    assert sql(host, "SELECT @@GLOBAL.require_secure_transport") == [["1"]]
+
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        pymysql.connect(host=address, user="wandb_local", password=PASSWORD, connect_timeout=5, ssl_disabled=True)
+    assert refused.value.args[0] == 3159, refused.value  # insecure transport prohibited
+
+    connection = pymysql.connect(host=address, user="wandb_local", password=PASSWORD, connect_timeout=5,
+                                 ssl={"ca": tls_files["ca"], "check_hostname": True})
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW SESSION STATUS LIKE 'Ssl_version'")
+            assert cursor.fetchone()[1] in ("TLSv1.2", "TLSv1.3")
+    finally:
+        connection.close()
+
+    again = run_playbook("converge.yml", extra_vars=tls_vars)
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+    check = run_playbook("converge.yml", extra_vars=tls_vars, check=True, diff=True)
+    assert check.rc == 0 and check.changed == 0, check.changed_tasks()
