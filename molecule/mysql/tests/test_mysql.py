@@ -215,7 +215,15 @@ def main_pid(host):
     return host.run("systemctl show -p MainPID --value mysql").stdout.strip()
 
 
-def test_dynamic_change_applies_live_without_restart(host):
+@pytest.fixture
+def restore_baseline():
+    """Tests that converge with other settings put the scenario's own back when they end."""
+    yield
+    run = run_playbook("converge.yml")
+    assert run.rc == 0, run.failure_messages()
+
+
+def test_dynamic_change_applies_live_without_restart(host, restore_baseline):
     before = main_pid(host)
     run = run_playbook("converge.yml", extra_vars={"mysql_max_connections": 310})
     assert run.rc == 0, run.failure_messages()
@@ -281,7 +289,7 @@ def tls_files(tmp_path_factory, address):
     return {name: str(path) for name, path in files.items()}
 
 
-def test_tls_and_require_secure_transport(host, address, tls_files):
+def test_tls_and_require_secure_transport(host, address, tls_files, restore_baseline):
     tls_vars = {"mysql_tls_cert_src": tls_files["cert"], "mysql_tls_key_src": tls_files["key"],
                 "mysql_tls_ca_src": tls_files["ca"], "mysql_require_secure_transport": True}
     run = run_playbook("converge.yml", extra_vars=tls_vars)
