@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
 import pymysql
 import pytest
+import testinfra
 from playbook_run import assert_rejected_before_change, run_playbook
 
 testinfra_hosts = ["ansible://wandb_mysql"]
@@ -315,3 +317,16 @@ def test_tls_and_require_secure_transport(host, address, tls_files, restore_base
     assert again.rc == 0 and again.changed == 0, again.changed_tasks()
     check = run_playbook("converge.yml", extra_vars=tls_vars, check=True, diff=True)
     assert check.rc == 0 and check.changed == 0, check.changed_tasks()
+
+
+def test_check_mode_on_a_new_host_previews_without_installing():
+    run = run_playbook("check_new_host.yml", check=True, diff=True)
+    assert run.rc == 0, run.failure_messages()
+    changed = [name for name, _host in run.changed_tasks()]
+    assert "Install the MySQL server and the Python driver the role's modules use" in changed
+    assert "Write the W&B settings file, checked by mysqld before it is used" in changed
+    new = testinfra.get_host("ansible://onprem-wandb-mysql-new",
+                             ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+    assert not new.package("mysql-server").is_installed
+    assert not new.file("/etc/mysql/onprem-wandb.cnf").exists
+    assert PASSWORD not in run.stdout + run.stderr
