@@ -1,0 +1,193 @@
+"""Verify the Redis role against the real Redis 7 it converged (Debian 12)."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+
+import pytest
+import redis
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from playbook_run import assert_rejected_before_change, run_playbook
+
+testinfra_hosts = ["ansible://wandb_redis"]
+
+PASSWORD = "Tst-redis-5b7e1f9c-Secret"  # must match converge.yml
+
+
+@pytest.fixture(scope="module")
+def address(host):
+    return host.ansible("setup", "gather_subset=network")["ansible_facts"]["ansible_default_ipv4"]["address"]
+
+
+def check(**extra):
+    run = run_playbook("check_from_controller.yml", extra_vars={"check_password": PASSWORD, **extra})
+    assert run.rc == 0, run.failure_messages()
+    assert PASSWORD not in run.stdout + run.stderr
+    return [result for name, _h, result in run.tasks if name == "Check W&B's requirements"][0]
+
+
+def test_service_running_and_enabled(host):
+    service = host.service("redis-server")
+    assert service.is_running and service.is_enabled
+
+
+def test_listens_on_loopback_and_host_address_only(host, address):
+    conf = host.file("/etc/redis/redis.conf")
+    assert f"bind 127.0.0.1 {address}" in conf.content_string
+    assert host.socket(f"tcp://{address}:6379").is_listening
+    assert host.socket("tcp://127.0.0.1:6379").is_listening
+    assert not host.socket("tcp://0.0.0.0:6379").is_listening
+
+
+def test_config_and_acl_files_are_private(host):
+    conf = host.file("/etc/redis/redis.conf")
+    assert (conf.user, conf.group, conf.mode) == ("redis", "redis", 0o640)
+    acl = host.file("/etc/redis/users.acl")
+    assert (acl.user, acl.group, acl.mode) == ("redis", "redis", 0o600)
+    assert "user default off" in acl.content_string
+    assert "user wandb on #" in acl.content_string
+
+
+def test_secret_in_no_file_on_the_host(host):
+    result = host.run("grep -rlF %s /etc /var/lib/redis /var/log /root", PASSWORD)
+    assert result.rc == 1, f"the Redis password is stored in plain text: {result.stdout}"
+
+
+def test_default_user_is_disabled(address):
+    with pytest.raises(redis.exceptions.RedisError) as refused:
+        redis.Redis(host=address, port=6379, socket_timeout=5).ping()
+    assert "NOAUTH" in str(refused.value) or "Authentication" in type(refused.value).__name__
+
+
+def test_wandb_user_round_trip_and_settings(address):
+    client = redis.Redis(host=address, port=6379, username="wandb", password=PASSWORD, socket_timeout=5,
+                         decode_responses=True)
+    assert client.set("verify:probe", "ok", ex=30)
+    assert client.get("verify:probe") == "ok"
+    info = client.info("everything")
+    assert info["redis_version"].startswith("7.")
+    assert info["maxmemory"] == 268435456
+    assert info["maxmemory_policy"] == "volatile-lru"
+    assert info["aof_enabled"] == 1
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        client.config_get("maxmemory")  # admin commands are off for the W&B user
+
+
+def test_check_module_passes():
+    result = check(check_user="wandb")
+    assert result["passed"] is True, result["failures"]
+    assert result["round_trip"] is True
+    assert result["server"]["version"].startswith("7.")
+    assert result["memory"] == {"maxmemory": 268435456, "maxmemory_policy": "volatile-lru"}
+    assert result["persistence"]["aof_enabled"] is True
+
+
+def test_check_module_reports_auth_failure():
+    result = check(check_user="wandb", check_password="wrong-password-for-the-test")
+    assert result["passed"] is False
+    assert result["failures"][0].startswith("authentication failed at ")
+
+
+def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
+    assert converge_check_run.rc == 0, converge_check_run.failure_messages()
+    assert converge_check_run.changed == 0, converge_check_run.changed_tasks()
+
+
+def test_converge_output_never_shows_the_password():
+    run = run_playbook("converge.yml", diff=True)
+    assert run.rc == 0 and run.changed == 0, run.changed_tasks()
+    assert PASSWORD not in run.stdout + run.stderr
+
+
+def test_host_tuning_skipped_with_a_reason_in_containers():
+    run = run_playbook("converge.yml")
+    said = [result.get("msg", "") for name, _h, result in run.tasks if name == "Say why host tuning is skipped"]
+    assert said and "container" in said[0] and "vm.overcommit_memory=1" in said[0]
+
+
+GOOD = {"redis_password": PASSWORD}
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "fragments"),
+    [
+        pytest.param({}, ["redis_password"], id="missing-password"),
+        pytest.param({"redis_password": "short"}, ["redis_password is empty or shorter than 16"], id="short-password"),
+        pytest.param({**GOOD, "redis_package_version": "5:6.2.14-1"},
+                     ['redis_package_version is "5:6.2.14-1"', "Redis 7 or newer"], id="version-6-requested"),
+        pytest.param({**GOOD, "redis_bind_addresses": ["0.0.0.0"]},
+                     ['redis_bind_addresses is ["0.0.0.0"]', "redis_allow_bind_all"], id="bind-all"),
+        pytest.param({**GOOD, "redis_bind_addresses": ["redis.example.internal"]},
+                     ['redis_bind_addresses is ["redis.example.internal"]', "no names"], id="bind-name"),
+        pytest.param({**GOOD, "redis_maxmemory_policy": "lots"}, ["redis_maxmemory_policy", "volatile-lru"],
+                     id="unknown-policy"),
+        pytest.param({**GOOD, "redis_tls_cert_src": "/etc/ssl/r.pem"}, ["all three files or none"], id="partial-tls"),
+    ],
+)
+def test_bad_input_fails_before_any_change(extra_vars, fragments):
+    run = run_playbook("bad_input.yml", extra_vars=extra_vars)
+    assert_rejected_before_change(run, *fragments)
+    assert PASSWORD not in run.stdout + run.stderr
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory, address):
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def certificate(name, key, issuer, issuer_key, ca, sans=()):
+        builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if sans:
+            builder = builder.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    directory = tmp_path_factory.mktemp("redis-tls")
+    files = {}
+    for label in ("site", "other"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{label} test CA")])
+        files[label] = (key, name, certificate(name, key, name, key, True))
+    ca_key, ca_name, ca = files["site"]
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "onprem-wandb-redis")]), server_key,
+                         ca_name, ca_key, False,
+                         [x509.DNSName("onprem-wandb-redis"), x509.IPAddress(ipaddress.ip_address(address))])
+    paths = {name: directory / f"{name}.pem" for name in ("ca", "other_ca", "cert", "key")}
+    paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths["other_ca"].write_bytes(files["other"][2].public_bytes(serialization.Encoding.PEM))
+    paths["cert"].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths["key"].write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                      serialization.NoEncryption()))
+    return {name: str(path) for name, path in paths.items()}
+
+
+def test_tls_variant(host, address, tls_files):
+    tls_vars = {"redis_tls_cert_src": tls_files["cert"], "redis_tls_key_src": tls_files["key"],
+                "redis_tls_ca_src": tls_files["ca"]}
+    try:
+        run = run_playbook("converge.yml", extra_vars=tls_vars)
+        assert run.rc == 0, run.failure_messages()
+        key = host.file("/etc/redis/tls/server.key")
+        assert (key.user, key.mode) == ("redis", 0o600)
+        # TLS took the port; plain TCP is closed.
+        with pytest.raises(redis.exceptions.ConnectionError):
+            redis.Redis(host=address, port=6379, username="wandb", password=PASSWORD, socket_timeout=5).ping()
+        client = redis.Redis(host=address, port=6379, username="wandb", password=PASSWORD, socket_timeout=5,
+                             ssl=True, ssl_ca_certs=tls_files["ca"], ssl_cert_reqs="required")
+        assert client.ping()
+        ok = check(check_user="wandb", check_tls=True, check_ca=tls_files["ca"])
+        assert ok["passed"] is True and ok["tls"] is True, ok["failures"]
+        untrusted = check(check_user="wandb", check_tls=True, check_ca=tls_files["other_ca"])
+        assert untrusted["passed"] is False
+        assert untrusted["failures"][0].startswith("TLS trust failure connecting to ")
+        again = run_playbook("converge.yml", extra_vars=tls_vars)
+        assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+    finally:
+        back = run_playbook("converge.yml")
+        assert back.rc == 0, back.failure_messages()
