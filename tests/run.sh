@@ -101,11 +101,16 @@ do_molecule() {
     [ "${#failed[@]}" = 0 ] || { log "molecule: failed scenarios: ${failed[*]}"; return 1; }
 }
 
+ready=""
 for name in "${stages[@]}"; do
     case "${name}" in
-        setup) stage setup do_setup ;;
+        setup) stage setup do_setup; ready=1 ;;
         lint | sanity | unit | build | molecule)
-            [ -x "${VENV}/bin/ansible" ] || stage setup do_setup
+            # A stage run alone still needs the venv (cheap when present) and, on a new machine, the rest.
+            if [ -z "${ready}" ]; then
+                if [ -x "${VENV}/bin/ansible" ]; then bash "${RIG_DIR}/setup-venv.sh"; else stage setup do_setup; fi
+                ready=1
+            fi
             rig_activate
             stage "${name}" "do_${name}" ;;
         *) die "unknown stage ${name} (stages: setup lint sanity unit build molecule)" ;;
