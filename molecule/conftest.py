@@ -19,3 +19,9 @@ __all__ = ["PlaybookRun", "assert_rejected_before_change", "run_playbook"]
 def converge_check_run() -> PlaybookRun:
     """The scenario's converge playbook in --check --diff mode against the converged hosts."""
     return run_playbook("converge.yml", check=True, diff=True)
+
+
+@pytest.fixture(scope="module")
+def address(host):
+    """The host's default IPv4 address: where W&B (and the controller) reach its service."""
+    return host.ansible("setup", "gather_subset=network")["ansible_facts"]["ansible_default_ipv4"]["address"]

@@ -10,6 +10,7 @@ import pymysql
 import pytest
 import testinfra
 from playbook_run import assert_rejected_before_change, run_playbook
+from pki import write_test_pki
 
 testinfra_hosts = ["ansible://wandb_mysql"]
 
@@ -30,11 +31,6 @@ def sql(host, query):
     result = host.run("mysql --batch --skip-column-names -e %s", query)
     assert result.rc == 0, result.stderr
     return [line.split("\t") for line in result.stdout.splitlines()]
-
-
-@pytest.fixture(scope="module")
-def address(host):
-    return host.ansible("setup", "gather_subset=network")["ansible_facts"]["ansible_default_ipv4"]["address"]
 
 
 def test_service_running_and_enabled(host):
@@ -257,38 +253,7 @@ def test_static_change_restarts_once(host):
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory, address):
     """A site CA and a server certificate for the container's address, made on the controller."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "onprem.wandb test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-          .not_valid_after(now + datetime.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "onprem-wandb-mysql")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("onprem-wandb-mysql"),
-                                                        x509.IPAddress(ipaddress.ip_address(address))]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    directory = tmp_path_factory.mktemp("tls")
-    files = {"ca": directory / "ca.pem", "cert": directory / "server.pem", "key": directory / "server.key"}
-    files["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    files["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files["key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
-    files["key"].chmod(0o600)
-    return {name: str(path) for name, path in files.items()}
+    return write_test_pki(tmp_path_factory.mktemp("tls"), "onprem-wandb-mysql", address)
 
 
 def test_tls_and_require_secure_transport(host, address, tls_files, restore_baseline):

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
-
 import pytest
 import redis
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from playbook_run import assert_rejected_before_change, run_playbook
+from pki import write_test_pki
 
 testinfra_hosts = ["ansible://wandb_redis"]
 
 PASSWORD = "Tst-redis-5b7e1f9c-Secret"  # must match converge.yml
-
-
-@pytest.fixture(scope="module")
-def address(host):
-    return host.ansible("setup", "gather_subset=network")["ansible_facts"]["ansible_default_ipv4"]["address"]
 
 
 def check(**extra):
@@ -143,35 +132,7 @@ def test_bad_input_fails_before_any_change(extra_vars, fragments):
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory, address):
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def certificate(name, key, issuer, issuer_key, ca, sans=()):
-        builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-        if sans:
-            builder = builder.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
-        return builder.sign(issuer_key, hashes.SHA256())
-
-    directory = tmp_path_factory.mktemp("redis-tls")
-    files = {}
-    for label in ("site", "other"):
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{label} test CA")])
-        files[label] = (key, name, certificate(name, key, name, key, True))
-    ca_key, ca_name, ca = files["site"]
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "onprem-wandb-redis")]), server_key,
-                         ca_name, ca_key, False,
-                         [x509.DNSName("onprem-wandb-redis"), x509.IPAddress(ipaddress.ip_address(address))])
-    paths = {name: directory / f"{name}.pem" for name in ("ca", "other_ca", "cert", "key")}
-    paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths["other_ca"].write_bytes(files["other"][2].public_bytes(serialization.Encoding.PEM))
-    paths["cert"].write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    paths["key"].write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                      serialization.NoEncryption()))
-    return {name: str(path) for name, path in paths.items()}
+    return write_test_pki(tmp_path_factory.mktemp("redis-tls"), "onprem-wandb-redis", address)
 
 
 def test_tls_variant(host, address, tls_files):

@@ -1,0 +1,50 @@
+"""A throw-away PKI for TLS tests: a site CA, a server certificate it signs, and an unrelated CA.
+
+Made on the controller with `cryptography`; the role under test copies the files to the host, the
+way a site hands over its own certificates.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+
+def _certificate(subject, key, issuer, issuer_key, ca, sans=()):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+               .not_valid_after(now + datetime.timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True))
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _ca(label):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{label} test CA")])
+    return key, name, _certificate(name, key, name, key, True)
+
+
+def write_test_pki(directory: Path, hostname: str, address: str) -> dict:
+    """PEM paths: ca, cert and key (server, valid for hostname and address), other_ca (trusts nothing here)."""
+    ca_key, ca_name, ca = _ca("site")
+    _other_key, _other_name, other_ca = _ca("other")
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server = _certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)]), server_key, ca_name,
+                          ca_key, False, [x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address(address))])
+    paths = {name: directory / f"{name}.pem" for name in ("ca", "other_ca", "cert", "key")}
+    paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths["other_ca"].write_bytes(other_ca.public_bytes(serialization.Encoding.PEM))
+    paths["cert"].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths["key"].write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                      serialization.NoEncryption()))
+    paths["key"].chmod(0o600)
+    return {name: str(path) for name, path in paths.items()}
