@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.wandb contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Judgements of an S3 endpoint's answers against W&B Server's needs (no I/O here).
+
+W&B's browser client uploads and downloads files with presigned URLs straight from the object
+store, so the store must answer CORS preflights for the W&B origin with GET, PUT and HEAD and any
+header, and must not grant other origins. Each function returns sentences naming what was sent
+and what came back.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+CORS_HEADERS = (
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Headers",
+)
+
+
+def _header(headers, name):
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def describe_answer(status, headers):
+    """'HTTP 204 with Access-Control-Allow-Origin: x, ...' listing the CORS headers (or their absence)."""
+    shown = ", ".join("%s: %s" % (name, _header(headers, name) or "(absent)") for name in CORS_HEADERS)
+    return "HTTP %s with %s" % (status, shown)
+
+
+def _listed(value):
+    return {item.strip().lower() for item in (value or "").split(",") if item.strip()}
+
+
+def preflight_problems(url, origin, method, request_headers, status, headers):
+    """What is wrong with the answer to a CORS preflight the W&B origin must pass."""
+    sent = "OPTIONS %s with Origin: %s, Access-Control-Request-Method: %s" % (url, origin, method)
+    if request_headers:
+        sent += ", Access-Control-Request-Headers: %s" % ", ".join(request_headers)
+    answer = describe_answer(status, headers)
+    problems = []
+    if status not in (200, 204):
+        problems.append("CORS preflight %s answered %s: a preflight must succeed" % (sent, answer))
+        return problems
+    allow_origin = _header(headers, "Access-Control-Allow-Origin")
+    if allow_origin not in (origin, "*"):
+        problems.append("CORS preflight %s answered %s: the W&B origin is not allowed" % (sent, answer))
+        return problems
+    methods = _listed(_header(headers, "Access-Control-Allow-Methods"))
+    if method.lower() not in methods and "*" not in methods:
+        problems.append("CORS preflight %s answered %s: %s is not an allowed method" % (sent, answer, method))
+    allowed_headers = _listed(_header(headers, "Access-Control-Allow-Headers"))
+    missing = [h for h in request_headers if h.lower() not in allowed_headers and "*" not in allowed_headers]
+    if missing:
+        problems.append("CORS preflight %s answered %s: headers %s are not allowed"
+                        % (sent, answer, ", ".join(missing)))
+    return problems
+
+
+def response_origin_problems(what, origin, status, headers):
+    """A simple (non-preflight) request from the W&B origin must come back with that origin allowed."""
+    allow_origin = _header(headers, "Access-Control-Allow-Origin")
+    if allow_origin in (origin, "*"):
+        return []
+    return ["%s with Origin: %s answered %s: the browser would drop the response"
+            % (what, origin, describe_answer(status, headers))]
+
+
+def disallowed_origin_problems(url, origin, method, status, headers):
+    """An origin that is not W&B's must not be granted."""
+    allow_origin = _header(headers, "Access-Control-Allow-Origin")
+    if allow_origin in (origin, "*"):
+        return ["CORS preflight OPTIONS %s with Origin: %s, Access-Control-Request-Method: %s answered %s: "
+                "an origin other than W&B's is allowed; scope CORS to the W&B origin"
+                % (url, origin, method, describe_answer(status, headers))]
+    return []
+
+
+def cluster_summary(info):
+    """Nodes and drives from MinIO's admin info answer (/minio/admin/v3/info)."""
+    servers = info.get("servers") or []
+    drives = [drive for server in servers for drive in server.get("drives") or []]
+    backend = info.get("backend") or {}
+    return {
+        "nodes_total": len(servers),
+        "nodes_online": sum(1 for server in servers if server.get("state") == "online"),
+        "nodes_offline": sorted(server.get("endpoint", "?") for server in servers if server.get("state") != "online"),
+        "drives_total": len(drives),
+        "drives_ok": sum(1 for drive in drives if drive.get("state") == "ok"),
+        "drives_not_ok": sorted("%s (%s)" % (drive.get("endpoint", "?"), drive.get("state", "?"))
+                                for drive in drives if drive.get("state") != "ok"),
+        "standard_parity": backend.get("standardSCParity"),
+        "sets": backend.get("totalSets"),
+        "drives_per_set": backend.get("totalDrivesPerSet"),
+    }
+
+
+def cluster_problems(summary, expected_nodes=None, expected_drives=None):
+    """What the cluster summary says is degraded or different from the inventory."""
+    problems = []
+    if summary["nodes_offline"]:
+        problems.append("MinIO nodes not online: %s (%d of %d online)"
+                        % (", ".join(summary["nodes_offline"]), summary["nodes_online"], summary["nodes_total"]))
+    if summary["drives_not_ok"]:
+        problems.append("MinIO drives not ok: %s (%d of %d ok)"
+                        % (", ".join(summary["drives_not_ok"]), summary["drives_ok"], summary["drives_total"]))
+    if expected_nodes is not None and summary["nodes_total"] != expected_nodes:
+        problems.append("MinIO reports %d nodes, the inventory has %d" % (summary["nodes_total"], expected_nodes))
+    if expected_drives is not None and summary["drives_total"] != expected_drives:
+        problems.append("MinIO reports %d drives, the inventory has %d" % (summary["drives_total"], expected_drives))
+    return problems
