@@ -196,7 +196,8 @@ except ImportError:
     HAS_BOTO3 = False
     BOTO3_IMPORT_ERROR = traceback.format_exc()
 
-PASSED, FAILED = "passed", "failed"
+PASSED = "passed"
+FAILED = "failed"
 
 
 def without_query(url):

@@ -33,13 +33,17 @@ def _ca(label):
     return key, name, _certificate(name, key, name, key, True)
 
 
-def write_test_pki(directory: Path, hostname: str, address: str) -> dict:
-    """PEM paths: ca, cert and key (server, valid for hostname and address), other_ca (trusts nothing here)."""
+def write_test_pki(directory: Path, hostname: str | list, address: str | list) -> dict:
+    """PEM paths: ca, cert and key (server, valid for the hostname(s) and address(es); the first
+    hostname is the subject), other_ca (trusts nothing here)."""
+    hostnames = [hostname] if isinstance(hostname, str) else list(hostname)
+    addresses = [address] if isinstance(address, str) else list(address)
     ca_key, ca_name, ca = _ca("site")
     _other_key, _other_name, other_ca = _ca("other")
     server_key = ec.generate_private_key(ec.SECP256R1())
-    server = _certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)]), server_key, ca_name,
-                          ca_key, False, [x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address(address))])
+    sans = [x509.DNSName(name) for name in hostnames] + [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
+    server = _certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostnames[0])]), server_key, ca_name,
+                          ca_key, False, sans)
     paths = {name: directory / f"{name}.pem" for name in ("ca", "other_ca", "cert", "key")}
     paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     paths["other_ca"].write_bytes(other_ca.public_bytes(serialization.Encoding.PEM))
