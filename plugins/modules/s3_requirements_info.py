@@ -52,7 +52,7 @@ options:
   origin:
     description:
       - The W&B origin (scheme, host and port of the W&B URL) that must pass CORS.
-      - Without it the CORS checks are not run and RV(checks.cors) says so; they do not count as passed.
+      - Without it the CORS checks are not run and RV(checks) says so; they do not count as passed.
     type: str
   disallowed_origin:
     description: An origin that must not be granted by CORS.

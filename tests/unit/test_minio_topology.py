@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.onprem.wandb.plugins.module_utils import minio_topology as topo
 
-TWO = ["/srv/minio/disk1", "/srv/minio/disk2"]
+TWO = ("/srv/minio/disk1", "/srv/minio/disk2")
 
 
 def nodes(count, drives=TWO, prefix="minio"):
@@ -36,12 +36,12 @@ def test_good_topology_has_no_problems():
 
 
 def test_too_few_drives():
-    (problem,) = topo.topology_problems([("minio1", TWO[:1]), ("minio2", TWO[:1]), ("minio3", TWO[:1])])
+    (problem,) = topo.topology_problems([("minio1", list(TWO[:1])), ("minio2", list(TWO[:1])), ("minio3", list(TWO[:1]))])
     assert problem == "3 node(s) x 1 drive(s) = 3 drives in total: distributed MinIO needs at least 4"
 
 
 def test_uneven_drives_name_each_node():
-    (problem,) = topo.topology_problems([("minio1", TWO), ("minio2", TWO[:1]), ("minio3", TWO), ("minio4", TWO)])
+    (problem,) = topo.topology_problems([("minio1", list(TWO)), ("minio2", list(TWO[:1])), ("minio3", list(TWO)), ("minio4", list(TWO))])
     assert problem == "every node must have the same number of drives, found minio1=2, minio2=1, minio3=2, minio4=2"
 
 
@@ -51,14 +51,14 @@ def test_total_without_a_set_size():
 
 
 def test_duplicate_names_and_bad_paths():
-    problems = topo.topology_problems([("minio1", TWO), ("minio1", ["srv/disk", "/"])])
+    problems = topo.topology_problems([("minio1", list(TWO)), ("minio1", ["srv/disk", "/"])])
     assert "minio_node_name repeats minio1: every node needs its own name" in problems
     assert "minio1 has minio_drives that are not absolute paths below /: srv/disk, /" in problems
 
 
 def test_empty_group_and_missing_drives():
     assert topo.topology_problems([]) == ["the MinIO group has no hosts"]
-    assert "minio2 has no drives in minio_drives" in topo.topology_problems([("minio1", TWO), ("minio2", [])])
+    assert "minio2 has no drives in minio_drives" in topo.topology_problems([("minio1", list(TWO)), ("minio2", [])])
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_volumes_in_ellipsis_form():
 
 
 def test_volumes_list_every_endpoint_when_names_do_not_compress():
-    spec = [("alpha", TWO), ("beta", TWO)]
+    spec = [("alpha", list(TWO)), ("beta", list(TWO))]
     assert topo.volumes(spec, "http", 9000) == (
         "http://alpha:9000/srv/minio/disk1 http://alpha:9000/srv/minio/disk2 "
         "http://beta:9000/srv/minio/disk1 http://beta:9000/srv/minio/disk2")

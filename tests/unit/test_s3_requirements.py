@@ -1,0 +1,79 @@
+"""Unit tests of the judgements s3_requirements_info makes of an S3 endpoint's answers."""
+
+from __future__ import annotations
+
+from ansible_collections.onprem.wandb.plugins.module_utils import s3_requirements as req
+
+URL = "https://minio1:9000/wandb/probe"
+ORIGIN = "https://wandb.example.com"
+GRANTED = {"Access-Control-Allow-Origin": ORIGIN, "Access-Control-Allow-Methods": "PUT",
+           "Access-Control-Allow-Headers": "content-type,x-amz-meta-wandb"}
+
+
+def test_granted_preflight_passes():
+    assert req.preflight_problems(URL, ORIGIN, "PUT", ["content-type", "x-amz-meta-wandb"], 204, GRANTED) == []
+
+
+def test_header_names_compare_case_insensitively():
+    lower = {key.lower(): value for key, value in GRANTED.items()}
+    assert req.preflight_problems(URL, ORIGIN, "PUT", ["Content-Type"], 200, lower) == []
+
+
+def test_missing_origin_is_one_problem_naming_request_and_answer():
+    (problem,) = req.preflight_problems(URL, ORIGIN, "PUT", ["content-type"], 204, {"Vary": "Origin"})
+    assert problem == (
+        "CORS preflight OPTIONS https://minio1:9000/wandb/probe with Origin: https://wandb.example.com, "
+        "Access-Control-Request-Method: PUT, Access-Control-Request-Headers: content-type answered HTTP 204 with "
+        "Access-Control-Allow-Origin: (absent), Access-Control-Allow-Methods: (absent), "
+        "Access-Control-Allow-Headers: (absent): the W&B origin is not allowed")
+
+
+def test_method_and_headers_must_be_allowed():
+    answer = {"Access-Control-Allow-Origin": ORIGIN, "Access-Control-Allow-Methods": "GET, HEAD",
+              "Access-Control-Allow-Headers": "content-type"}
+    problems = req.preflight_problems(URL, ORIGIN, "PUT", ["content-type", "x-amz-meta-wandb"], 200, answer)
+    assert problems[0].endswith("PUT is not an allowed method")
+    assert problems[1].endswith("headers x-amz-meta-wandb are not allowed")
+
+
+def test_wildcards_and_failed_status():
+    wildcard = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "*",
+                "Access-Control-Allow-Headers": "*"}
+    assert req.preflight_problems(URL, ORIGIN, "GET", ["range"], 200, wildcard) == []
+    (problem,) = req.preflight_problems(URL, ORIGIN, "GET", [], 403, GRANTED)
+    assert "answered HTTP 403" in problem and problem.endswith("a preflight must succeed")
+
+
+def test_response_origin_and_disallowed_origin():
+    assert req.response_origin_problems("GET x", ORIGIN, 200, {"access-control-allow-origin": ORIGIN}) == []
+    (dropped,) = req.response_origin_problems("GET x", ORIGIN, 200, {})
+    assert dropped.startswith("GET x with Origin: https://wandb.example.com answered HTTP 200")
+    assert req.disallowed_origin_problems(URL, "https://evil.test", "PUT", 204, {"Vary": "Origin"}) == []
+    (granted,) = req.disallowed_origin_problems(URL, "https://evil.test", "PUT", 204,
+                                                {"Access-Control-Allow-Origin": "*"})
+    assert granted.endswith("an origin other than W&B's is allowed; scope CORS to the W&B origin")
+
+
+INFO = {
+    "servers": [
+        {"endpoint": "minio1:9000", "state": "online", "drives": [{"endpoint": "d1", "state": "ok"}] * 2},
+        {"endpoint": "minio2:9000", "state": "offline",
+         "drives": [{"endpoint": "http://minio2:9000/d1", "state": "offline"}, {"endpoint": "x", "state": "ok"}]},
+    ],
+    "backend": {"standardSCParity": 2, "totalSets": [1], "totalDrivesPerSet": [4]},
+}
+
+
+def test_cluster_summary_and_problems():
+    summary = req.cluster_summary(INFO)
+    assert summary == {"nodes_total": 2, "nodes_online": 1, "nodes_offline": ["minio2:9000"], "drives_total": 4,
+                       "drives_ok": 3, "drives_not_ok": ["http://minio2:9000/d1 (offline)"], "standard_parity": 2,
+                       "sets": [1], "drives_per_set": [4]}
+    assert req.cluster_problems(summary, expected_nodes=4, expected_drives=8) == [
+        "MinIO nodes not online: minio2:9000 (1 of 2 online)",
+        "MinIO drives not ok: http://minio2:9000/d1 (offline) (3 of 4 ok)",
+        "MinIO reports 2 nodes, the inventory has 4",
+        "MinIO reports 4 drives, the inventory has 8",
+    ]
+    healthy = dict(INFO, servers=[INFO["servers"][0]])
+    assert req.cluster_problems(req.cluster_summary(healthy), 1, 2) == []
