@@ -16,11 +16,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def _certificate(subject, key, issuer, issuer_key, ca, sans=()):
+def _certificate(subject, key, issuer, issuer_key, ca, sans=(), days=1):
     now = datetime.datetime.now(datetime.timezone.utc)
+    not_after = now + datetime.timedelta(days=days)
+    not_before = min(now - datetime.timedelta(minutes=5), not_after - datetime.timedelta(days=30))
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-               .not_valid_after(now + datetime.timedelta(days=1))
+               .serial_number(x509.random_serial_number()).not_valid_before(not_before)
+               .not_valid_after(not_after)
                .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True))
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
@@ -30,12 +32,14 @@ def _certificate(subject, key, issuer, issuer_key, ca, sans=()):
 def _ca(label):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{label} test CA")])
-    return key, name, _certificate(name, key, name, key, True)
+    return key, name, _certificate(name, key, name, key, True, days=400)
 
 
-def write_test_pki(directory: Path, hostname: str | list, address: str | list) -> dict:
-    """PEM paths: ca, cert and key (server, valid for the hostname(s) and address(es); the first
-    hostname is the subject), other_ca (trusts nothing here)."""
+def write_test_pki(directory: Path, hostname: str | list, address: str | list = (), days: int = 1) -> dict:
+    """PEM paths: ca, cert and key (server, valid for the hostname(s) and address(es) for `days`
+    days from now, expired when negative; the first hostname is the subject), other_ca (trusts
+    nothing here)."""
+    directory.mkdir(parents=True, exist_ok=True)
     hostnames = [hostname] if isinstance(hostname, str) else list(hostname)
     addresses = [address] if isinstance(address, str) else list(address)
     ca_key, ca_name, ca = _ca("site")
@@ -43,7 +47,7 @@ def write_test_pki(directory: Path, hostname: str | list, address: str | list) -
     server_key = ec.generate_private_key(ec.SECP256R1())
     sans = [x509.DNSName(name) for name in hostnames] + [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
     server = _certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostnames[0])]), server_key, ca_name,
-                          ca_key, False, sans)
+                          ca_key, False, sans, days=days)
     paths = {name: directory / f"{name}.pem" for name in ("ca", "other_ca", "cert", "key")}
     paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     paths["other_ca"].write_bytes(other_ca.public_bytes(serialization.Encoding.PEM))

@@ -1,0 +1,214 @@
+"""Verify the nginx proxy role against the real nginx it converged (Debian 12), with echo upstreams
+standing in for W&B."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from playbook_run import assert_rejected_before_change, run_playbook
+from pki import write_test_pki
+
+testinfra_hosts = ["ansible://wandb_proxy"]
+
+CONTAINER = "onprem-wandb-proxy"
+CONF = "/etc/nginx/conf.d/onprem-wandb.conf"
+PKI = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "pki"
+
+
+def checks(**extra):
+    run = run_playbook("check_from_controller.yml", extra_vars=extra)
+    assert run.rc == 0, run.failure_messages()
+    results = {name: result for name, _h, result in run.tasks if name.startswith("Check the ")}
+    return results["Check the TLS endpoint"], results["Check the proxy path"]
+
+
+def master_pid(host):
+    return host.run("systemctl show --property=MainPID --value nginx").stdout.strip()
+
+
+def test_nginx_running_enabled_and_files_private(host):
+    assert host.service("nginx").is_running and host.service("nginx").is_enabled
+    key = host.file("/etc/nginx/onprem-wandb/tls/server.key")
+    assert (key.user, key.group, key.mode) == ("root", "root", 0o600)
+    assert host.file(CONF).mode == 0o644
+    assert not host.file("/etc/nginx/sites-enabled/default").exists
+    assert host.run("nginx -t").rc == 0
+
+
+def test_site_keeps_the_vendor_behaviour(host):
+    conf = host.file(CONF).content_string
+    for line in ("proxy_http_version 1.1;", "proxy_buffering off;", "keepalive_timeout 10;",
+                 "proxy_set_header X-Forwarded-Proto $onprem_wandb_forwarded_proto;",
+                 "add_header Strict-Transport-Security $onprem_wandb_sts always;",
+                 "ssl_protocols TLSv1.2 TLSv1.3;", "client_max_body_size 64m;", "keepalive 32;",
+                 "server 127.0.0.1:8081 max_fails=3 fail_timeout=10s;", "server_name minio.example.test;"):
+        assert line in conf, line
+
+
+def test_tls_and_proxy_checks_pass():
+    tls, proxy = checks()
+    assert tls["passed"] is True, tls["failures"]
+    assert tls["verified"] is True and tls["protocol"] in ("TLSv1.2", "TLSv1.3")
+    assert tls["legacy_protocols"] == {"TLSv1": "refused", "TLSv1.1": "refused"}
+    assert tls["certificate"]["subject_alt_names"] == ["DNS:wandb.example.test", "DNS:minio.example.test"]
+    assert 50 <= tls["certificate"]["days_left"] <= 60 and tls["certificate"]["self_signed"] is False
+    assert proxy["passed"] is True, proxy["failures"]
+    assert proxy["checks"] == {"large_body": "passed", "forwarded_headers": "passed", "hsts": "passed",
+                               "redirect": "passed", "websocket": "passed"}
+
+
+def test_modules_report_failures_with_what_came_back():
+    tls, proxy = checks(check_min_days=90, check_body_size=70 * 1024 * 1024)
+    assert tls["passed"] is False
+    assert re.search(r"in 5[0-9] days; at least 90 are required", tls["failures"][0]), tls["failures"]
+    assert proxy["checks"]["large_body"] == "failed"
+    assert "with 73400320 bytes answered HTTP 413" in proxy["failures"][0]
+    untrusted, _proxy = checks(check_ca=str(PKI / "proxy.crt"))
+    assert untrusted["verified"] is False and "does not verify" in untrusted["failures"][0]
+    wrong_name, _proxy = checks(check_server_name="other.example.test")
+    assert wrong_name["verified"] is False and "other.example.test" in wrong_name["failures"][0]
+
+
+def test_tls_module_detects_a_server_that_accepts_tls_1_0(host, address):
+    server = subprocess.Popen(  # pylint: disable=consider-using-with
+        ["docker", "exec", CONTAINER, "openssl", "s_server", "-accept", "18443", "-www", "-tls1",
+         "-cipher", "DEFAULT:@SECLEVEL=0", "-cert", "/etc/nginx/onprem-wandb/tls/fullchain.pem",
+         "-key", "/etc/nginx/onprem-wandb/tls/server.key"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            if host.socket("tcp://0.0.0.0:18443").is_listening:
+                break
+            time.sleep(0.2)
+        run = run_playbook("legacy_tls.yml", extra_vars={"legacy_host": address})
+        (result,) = [r for name, _h, r in run.tasks if name == "Check a TLS 1.0 server"]
+        assert result["legacy_protocols"]["TLSv1"] == "accepted"
+        assert any("accepts TLSv1; only TLS 1.2 and 1.3 may be offered" in f for f in result["failures"])
+    finally:
+        server.terminate()
+        subprocess.run(["docker", "exec", CONTAINER, "pkill", "-f", "openssl s_server"], check=False)
+
+
+def test_failover_to_the_second_backend(host):
+    host.run("systemctl stop echo-upstream@8080")
+    try:
+        _tls, proxy = checks()
+        assert proxy["checks"]["large_body"] == "passed", proxy["failures"]
+    finally:
+        assert host.run("systemctl start echo-upstream@8080").rc == 0
+
+
+def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
+    assert converge_check_run.rc == 0, converge_check_run.failure_messages()
+    assert converge_check_run.changed == 0, converge_check_run.changed_tasks()
+
+
+def test_private_key_never_shown():
+    run = run_playbook("converge.yml", diff=True)
+    assert run.rc == 0 and run.changed == 0, run.changed_tasks()
+    key = (PKI / "proxy.key").read_text(encoding="utf-8").splitlines()[1]
+    assert "PRIVATE KEY" not in run.stdout + run.stderr and key not in run.stdout + run.stderr
+
+
+def test_change_reloads_without_restart(host):
+    before = master_pid(host)
+    try:
+        run = run_playbook("converge.yml", extra_vars={"nginx_proxy_hsts_max_age": 63072000})
+        assert run.rc == 0, run.failure_messages()
+        assert ("Reload nginx", CONTAINER) in run.changed_tasks()
+        assert master_pid(host) == before
+        assert "max-age=63072000; includeSubDomains" in host.file(CONF).content_string
+    finally:
+        assert run_playbook("converge.yml").rc == 0
+
+
+def test_broken_directive_is_refused_and_the_old_config_keeps_serving(host):
+    before = host.file(CONF).sha256sum
+    run = run_playbook("converge.yml", extra_vars={"nginx_proxy_extra_directives": ["proxy_buffer_size 8k 16k;"]})
+    assert run.rc != 0
+    (failed,) = run.failures()
+    assert failed[0] == "Write the W&B site, tested with nginx -t before it replaces the live one"
+    assert 'invalid number of arguments in "proxy_buffer_size" directive' in str(failed[2])
+    assert host.file(CONF).sha256sum == before
+    tls, proxy = checks()
+    assert tls["passed"] and proxy["passed"], tls["failures"] + proxy["failures"]
+
+
+@pytest.fixture(scope="module")
+def bad_pki(tmp_path_factory):
+    base = tmp_path_factory.mktemp("bad-pki")
+    good_names = ["wandb.example.test", "minio.example.test"]
+    return {
+        "expired": write_test_pki(base / "expired", good_names, days=-2),
+        "short": write_test_pki(base / "short", good_names, days=5),
+        "other_names": write_test_pki(base / "names", ["wandb.example.com"], days=60),
+        "good": write_test_pki(base / "good", good_names, days=60),
+        "wildcard": write_test_pki(base / "wildcard", ["*.example.test"], days=60),
+    }
+
+
+def files(pki, **extra):
+    return {"nginx_proxy_cert_src": pki["cert"], "nginx_proxy_key_src": pki["key"],
+            "nginx_proxy_trust_ca_src": pki["ca"], **extra}
+
+
+@pytest.mark.parametrize(
+    ("case", "fragments"),
+    [
+        ("key-mismatch", ["is not the key of nginx_proxy_cert_src"]),
+        ("expired", ["and has expired", "nginx_proxy_cert_min_days=14"]),
+        ("short-validity", ["it must stay valid for at least nginx_proxy_cert_min_days=14 more days"]),
+        ("names", ['names ["wandb.example.com"], not ["wandb.example.test", "minio.example.test"]']),
+        ("chain", ["does not lead to a root in", "Add the intermediate certificates"]),
+        ("small-body-limit", ['nginx_proxy_client_max_body_size is "1m"', "give 11m or more"]),
+        ("tls-1.1", ['nginx_proxy_tls_protocols is ["TLSv1.1", "TLSv1.2"]']),
+        ("internal-ca-without-ack", ["internal_ca", "labs only", "nginx_proxy_internal_ca_acknowledge_lab_only"]),
+        ("no-backends", ["nginx_proxy_upstreams is []"]),
+        ("backend-without-port", ['nginx_proxy_upstreams is ["wandb-ingress.example.test"]']),
+    ],
+)
+def test_bad_input_fails_before_nginx_is_touched(case, fragments, bad_pki):
+    cases = {
+        "key-mismatch": files(bad_pki["good"], nginx_proxy_key_src=bad_pki["other_names"]["key"]),
+        "expired": files(bad_pki["expired"]),
+        "short-validity": files(bad_pki["short"]),
+        "names": files(bad_pki["other_names"]),
+        "chain": files(bad_pki["good"], nginx_proxy_trust_ca_src=bad_pki["good"]["other_ca"]),
+        "small-body-limit": {"nginx_proxy_client_max_body_size": "1m"},
+        "tls-1.1": {"nginx_proxy_tls_protocols": ["TLSv1.1", "TLSv1.2"]},
+        "internal-ca-without-ack": {"nginx_proxy_cert_mode": "internal_ca"},
+        "no-backends": {"nginx_proxy_upstreams": []},
+        "backend-without-port": {"nginx_proxy_upstreams": ["wandb-ingress.example.test"]},
+    }
+    run = run_playbook("converge.yml", extra_vars=cases[case])
+    assert_rejected_before_change(run, *fragments)
+
+
+def test_wildcard_certificate_covers_the_names(bad_pki):
+    run = run_playbook("converge.yml", extra_vars=files(bad_pki["wildcard"]))
+    try:
+        assert run.rc == 0, run.failure_messages()
+    finally:
+        assert run_playbook("converge.yml").rc == 0
+
+
+def test_internal_ca_lab_mode(host, tmp_path):
+    lab = {"nginx_proxy_cert_mode": "internal_ca", "nginx_proxy_internal_ca_acknowledge_lab_only": True}
+    try:
+        run = run_playbook("converge.yml", extra_vars=lab)
+        assert run.rc == 0, run.failure_messages()
+        said = [r.get("msg", "") for name, _h, r in run.tasks if name == "Say that the internal CA is for labs only"]
+        assert said and said[0].startswith("UNSUPPORTED IN PRODUCTION")
+        assert host.file("/etc/nginx/onprem-wandb/internal-ca/ca.key").mode == 0o600
+        ca = tmp_path / "lab-ca.crt"
+        ca.write_bytes(host.file("/etc/nginx/onprem-wandb/internal-ca/ca.crt").content)
+        tls, _proxy = checks(check_ca=str(ca))
+        assert tls["passed"] is True and tls["certificate"]["issuer"].startswith("CN=onprem.wandb lab CA"), tls
+        again = run_playbook("converge.yml", extra_vars=lab)
+        assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+    finally:
+        assert run_playbook("converge.yml").rc == 0

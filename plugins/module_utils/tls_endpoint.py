@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.wandb contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Describe certificates and judge a TLS endpoint (no I/O here, apart from parsing DER)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+
+try:
+    from cryptography import x509
+    from cryptography.x509.oid import ExtensionOID
+
+    HAS_CRYPTOGRAPHY = True
+except ImportError:
+    HAS_CRYPTOGRAPHY = False
+
+
+def _utc(cert, name):
+    value = getattr(cert, name + "_utc", None)
+    if value is None:  # cryptography < 42
+        value = getattr(cert, name).replace(tzinfo=datetime.timezone.utc)
+    return value
+
+
+def describe(der, now=None):
+    """Subject, issuer, SANs, validity and self-signature of one DER certificate."""
+    cert = x509.load_der_x509_certificate(der)
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    try:
+        sans = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        names = ["DNS:%s" % n for n in sans.get_values_for_type(x509.DNSName)]
+        names += ["IP:%s" % n for n in sans.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        names = []
+    not_after = _utc(cert, "not_valid_after")
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "subject_alt_names": names,
+        "not_before": _utc(cert, "not_valid_before").isoformat(),
+        "not_after": not_after.isoformat(),
+        "days_left": int((not_after - now).total_seconds() // 86400),
+        "self_signed": cert.subject == cert.issuer,
+        "serial": format(cert.serial_number, "x"),
+    }
+
+
+def endpoint_problems(where, leaf, min_days, verify_error=None, legacy_accepted=()):
+    """Sentences for what is wrong with an endpoint, from its leaf and the handshake outcomes."""
+    problems = []
+    if verify_error:
+        problems.append("%s: the certificate chain does not verify: %s" % (where, verify_error))
+    if leaf is not None:
+        if leaf["self_signed"]:
+            problems.append("%s: the certificate is self-signed (subject = issuer = %s)" % (where, leaf["subject"]))
+        if leaf["days_left"] < min_days:
+            problems.append("%s: the certificate expires %s, in %d days; at least %d are required"
+                            % (where, leaf["not_after"], leaf["days_left"], min_days))
+    for version in legacy_accepted:
+        problems.append("%s: the server accepts %s; only TLS 1.2 and 1.3 may be offered" % (where, version))
+    return problems
