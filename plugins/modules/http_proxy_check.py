@@ -17,7 +17,7 @@ description:
     redirect to https, and that a WebSocket upgrade passes through (HTTP 101 with the right
     C(Sec-WebSocket-Accept)).
   - With O(expect_echo=true), for an upstream that answers with what it received (a test fixture,
-    or a diagnostics endpoint) as JSON C({"headers": {...}, "body_bytes": N}), also checks that
+    or a diagnostics endpoint) as JSON C({"headers":{...},"body_bytes":N}), also checks that
     C(Host), C(X-Forwarded-Proto), C(X-Forwarded-Host), C(X-Forwarded-For) and C(X-Real-IP) reached
     the upstream and that the whole body arrived.
   - Each failure names the request and the answer.

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Test fixture standing in for W&B behind the proxy: answers every request with what it received.
 
 Any method: 200 with JSON {"headers": {...}, "body_bytes": N, "method": ..., "path": ..., "port": ...}.

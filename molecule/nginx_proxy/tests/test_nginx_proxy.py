@@ -80,8 +80,8 @@ def test_tls_module_detects_a_server_that_accepts_tls_1_0(host, address):
          "-cipher", "DEFAULT:@SECLEVEL=0", "-cert", "/etc/nginx/onprem-wandb/tls/fullchain.pem",
          "-key", "/etc/nginx/onprem-wandb/tls/server.key"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(50):
-            if host.socket("tcp://0.0.0.0:18443").is_listening:
+        for _attempt in range(50):
+            if "LISTEN" in host.run("ss -Hltn 'sport = :18443'").stdout:
                 break
             time.sleep(0.2)
         run = run_playbook("legacy_tls.yml", extra_vars={"legacy_host": address})

@@ -1,0 +1,74 @@
+"""Unit tests of the TLS endpoint and reverse-proxy judgements."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from ansible_collections.onprem.wandb.plugins.module_utils import http_proxy, tls_endpoint
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from pki import write_test_pki  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
+
+def der(path):
+    return x509.load_pem_x509_certificate(Path(path).read_bytes()).public_bytes(serialization.Encoding.DER)
+
+
+def test_describe_leaf_and_self_signed_ca(tmp_path):
+    pki = write_test_pki(tmp_path, ["wandb.example.test"], ["10.0.0.5"], days=30)
+    leaf = tls_endpoint.describe(der(pki["cert"]))
+    assert leaf["subject"] == "CN=wandb.example.test" and leaf["issuer"] == "CN=site test CA"
+    assert leaf["subject_alt_names"] == ["DNS:wandb.example.test", "IP:10.0.0.5"]
+    assert leaf["days_left"] in (29, 30) and leaf["self_signed"] is False
+    assert tls_endpoint.describe(der(pki["ca"]))["self_signed"] is True
+
+
+def test_endpoint_problems():
+    leaf = {"self_signed": False, "days_left": 40, "not_after": "2027-01-01T00:00:00+00:00", "subject": "CN=x"}
+    assert tls_endpoint.endpoint_problems("w (a:443)", leaf, 14) == []
+    problems = tls_endpoint.endpoint_problems("w (a:443)", dict(leaf, self_signed=True, days_left=3), 14,
+                                              verify_error="unable to get local issuer certificate",
+                                              legacy_accepted=["TLSv1"])
+    assert problems == [
+        "w (a:443): the certificate chain does not verify: unable to get local issuer certificate",
+        "w (a:443): the certificate is self-signed (subject = issuer = CN=x)",
+        "w (a:443): the certificate expires 2027-01-01T00:00:00+00:00, in 3 days; at least 14 are required",
+        "w (a:443): the server accepts TLSv1; only TLS 1.2 and 1.3 may be offered",
+    ]
+
+
+def test_expired_leaf_has_negative_days(tmp_path):
+    pki = write_test_pki(tmp_path, "old.example.test", days=-3)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert tls_endpoint.describe(der(pki["cert"]), now=now)["days_left"] <= -3
+
+
+def test_websocket_accept_matches_rfc_6455_example():
+    assert http_proxy.websocket_accept("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_forwarded_headers():
+    good = {"Host": "wandb.example.com", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "wandb.example.com",
+            "X-Forwarded-For": "10.0.0.9", "X-Real-IP": "10.0.0.9"}
+    assert http_proxy.forwarded_problems(good, "https", "wandb.example.com") == []
+    problems = http_proxy.forwarded_problems({"host": "backend:8080", "x-forwarded-proto": "http"}, "https",
+                                             "wandb.example.com")
+    assert problems == [
+        "the upstream received host: backend:8080, expected wandb.example.com",
+        "the upstream received x-forwarded-host: (absent), expected wandb.example.com",
+        "the upstream received x-forwarded-proto: http, expected https",
+        "the upstream received no x-forwarded-for header",
+        "the upstream received no x-real-ip header",
+    ]
+
+
+def test_hsts():
+    assert http_proxy.hsts_problems({"strict-transport-security": "max-age=31536000; includeSubDomains"}) == []
+    assert http_proxy.hsts_problems({}) == ["the https answer has no Strict-Transport-Security header"]
+    (short,) = http_proxy.hsts_problems({"Strict-Transport-Security": "max-age=300"})
+    assert short.endswith("max-age must be at least 31536000")
