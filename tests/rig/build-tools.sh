@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the Go-only tools (MinIO server, mc, Helm) at pinned versions into a cache outside the
+# Build the Go-only tools (MinIO server, mc, Helm, the ACME test CA Pebble) at pinned versions into a cache outside the
 # work tree, reusing what is already there. The results are laid out like an air-gapped site's
 # artifact directory: ${ONPREM_WANDB_CACHE}/artifacts/<tool>-<version>/<tool> plus a sha256 file,
 # and ${ONPREM_WANDB_CACHE}/bin/<tool> links to the pinned build.
@@ -11,7 +11,7 @@ ARTIFACTS="${ONPREM_WANDB_CACHE}/artifacts"
 BIN="${ONPREM_WANDB_CACHE}/bin"
 mkdir -p "${ARTIFACTS}" "${BIN}"
 
-command -v go >/dev/null || die "the Go toolchain is required to build MinIO, mc and Helm"
+command -v go >/dev/null || die "the Go toolchain is required to build MinIO, mc, Helm and Pebble"
 # Module downloads and build cache live in the rig's cache too, so one directory holds it all.
 export GOMODCACHE="${ONPREM_WANDB_CACHE}/go/mod" GOCACHE="${ONPREM_WANDB_CACHE}/go/build"
 
@@ -60,5 +60,7 @@ build_tool mc "${MC_MODULE}" "${MC_VERSION}" \
 
 build_tool helm "${HELM_MODULE}/cmd/helm" "${HELM_VERSION}" \
     "-s -w -X ${HELM_MODULE}/internal/version.version=${HELM_VERSION} -X ${HELM_MODULE}/internal/version.gitTreeState=clean"
+
+build_tool pebble "${PEBBLE_MODULE}/cmd/pebble" "${PEBBLE_VERSION}" "-s -w"
 
 log "tools: ready in ${BIN}: $(cd "${BIN}" && printf "%s " *)"
