@@ -51,8 +51,8 @@ def test_certificate_comes_from_the_acme_ca(host, pebble_root):
 def test_renewal_timer_is_active_and_renews_with_a_reload(host, pebble_root):
     timer = host.service("onprem-wandb-acme-renew.timer")
     assert timer.is_enabled and timer.is_running
-    due = host.run(f"systemctl start onprem-wandb-acme-renew.service && journalctl -u onprem-wandb-acme-renew "
-                   f"--no-pager -n 5 -o cat")
+    due = host.run("systemctl start onprem-wandb-acme-renew.service && journalctl -u onprem-wandb-acme-renew "
+                   "--no-pager -n 5 -o cat")
     assert due.rc == 0 and "nothing to renew" in due.stdout, due.stdout + due.stderr
     before = served(pebble_root)["certificate"]["serial"]
     pid = host.run("systemctl show --property=MainPID --value nginx").stdout
