@@ -74,6 +74,12 @@ def test_modules_report_failures_with_what_came_back():
     assert wrong_name["verified"] is False and "other.example.test" in wrong_name["failures"][0]
 
 
+def test_minio_server_streams_large_uploads_over_tls():
+    tls, proxy = checks(check_server_name="minio.example.test", check_body_size=70 * 1024 * 1024)
+    assert tls["passed"] is True, tls["failures"]
+    assert proxy["checks"]["large_body"] == "passed" and proxy["large_body_status"] == 200, proxy["failures"]
+
+
 def test_tls_module_detects_a_server_that_accepts_tls_1_0(host, address):
     server = subprocess.Popen(  # pylint: disable=consider-using-with
         ["docker", "exec", CONTAINER, "openssl", "s_server", "-accept", "18443", "-www", "-tls1",
