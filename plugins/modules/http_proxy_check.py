@@ -21,6 +21,8 @@ description:
     C(Host), C(X-Forwarded-Proto), C(X-Forwarded-Host), C(X-Forwarded-For) and C(X-Real-IP) reached
     the upstream and that the whole body arrived.
   - Each failure names the request and the answer.
+extends_documentation_fragment:
+  - onprem.wandb.requirements_check
 author:
   - onprem.wandb maintainers (@onprem)
 options:
@@ -53,17 +55,10 @@ options:
     description: Seconds for connecting and for each answer.
     type: float
     default: 60
-  fail_on_failure:
-    description: Fail the task when a check fails; with V(false) only report RV(passed) and RV(failures).
-    type: bool
-    default: true
 attributes:
   check_mode:
     support: full
     description: It only sends requests; the upstream decides what they do (W&B's own check does the same).
-  diff_mode:
-    support: none
-    description: Nothing is configured, so there is no diff.
   idempotent:
     support: full
     description: The requests are the same on every run.

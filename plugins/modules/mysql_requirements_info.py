@@ -22,6 +22,7 @@ description:
 author:
   - onprem.wandb maintainers (@onprem)
 extends_documentation_fragment:
+  - onprem.wandb.requirements_check
   - onprem.wandb.mysql_connection
 options:
   database:
@@ -45,19 +46,10 @@ options:
         innodb_online_alter_log_max_size 268435456, sync_binlog 1, innodb_flush_log_at_trx_commit 1,
         binlog_row_image MINIMAL, sort_buffer_size 67108864). Values may use MySQL size suffixes.
     type: dict
-  fail_on_failure:
-    description:
-      - Fail the task when any requirement is not met. With V(false) the task only reports
-        RV(passed) and RV(failures), for a caller that collects several checks.
-    type: bool
-    default: true
 attributes:
   check_mode:
     support: full
     description: The module never changes anything.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
   idempotent:
     support: full
     description: Running it again gives the same result while the server is unchanged.

@@ -17,6 +17,8 @@ description:
     round trip works (a short-lived key under O(probe_key_prefix), deleted again).
   - Fails with a clear message when Redis is older than 7.0, not standalone, uses a policy that can
     evict W&B's queue keys, authentication fails, TLS trust fails, or the round trip fails.
+extends_documentation_fragment:
+  - onprem.wandb.requirements_check
 author:
   - onprem.wandb maintainers (@onprem)
 options:
@@ -53,17 +55,10 @@ options:
     description: Prefix of the key the round trip writes (it expires after 60 seconds and is deleted at once).
     type: str
     default: "onprem-wandb:probe:"
-  fail_on_failure:
-    description: Fail the task when a requirement is not met; with V(false) only report RV(passed) and RV(failures).
-    type: bool
-    default: true
 attributes:
   check_mode:
     support: full
     description: The round trip writes one short-lived probe key, also in check mode, because proving writes work is the point.
-  diff_mode:
-    support: none
-    description: Nothing is configured, so there is no diff.
   idempotent:
     support: full
     description: The probe key is removed again; the server is left as it was.

@@ -23,6 +23,8 @@ description:
   - The test object (under O(key_prefix)) is deleted again, also when a check fails.
   - Every failure says what was sent and what came back; presigned URLs are shown without their
     query string, and the secret keys are never returned.
+extends_documentation_fragment:
+  - onprem.wandb.requirements_check
 author:
   - onprem.wandb maintainers (@onprem)
 options:
@@ -90,19 +92,12 @@ options:
     description: Seconds for connecting and for each answer.
     type: float
     default: 10
-  fail_on_failure:
-    description: Fail the task when a requirement is not met; with V(false) only report RV(passed) and RV(failures).
-    type: bool
-    default: true
 attributes:
   check_mode:
     support: full
     description:
       - Runs also in check mode. It writes and deletes its own test object, and the least-privilege
         probe asks to create a bucket it expects to be refused, because proving writes work is the point.
-  diff_mode:
-    support: none
-    description: Nothing is configured, so there is no diff.
   idempotent:
     support: full
     description: The test object is removed again; a bucket the probe could create is removed at once and reported.

@@ -18,6 +18,8 @@ description:
   - Verifies the chain against the system trust store or O(ca_bundle) and the name against
     O(server_name), fails when fewer than O(min_days) days are left, when the certificate is
     self-signed, and when the server completes a TLS 1.0 or TLS 1.1 handshake.
+extends_documentation_fragment:
+  - onprem.wandb.requirements_check
 author:
   - onprem.wandb maintainers (@onprem)
 options:
@@ -51,17 +53,10 @@ options:
     description: Seconds for connecting and for each handshake.
     type: float
     default: 10
-  fail_on_failure:
-    description: Fail the task when a check fails; with V(false) only report RV(passed) and RV(failures).
-    type: bool
-    default: true
 attributes:
   check_mode:
     support: full
     description: It only connects and reads.
-  diff_mode:
-    support: none
-    description: Nothing is configured, so there is no diff.
   idempotent:
     support: full
     description: It only connects and reads.
