@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.wandb contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The WeightsAndBiases custom resource, rendered from what the other roles of the collection know.
+
+One place renders the resource so every site gets the same shape and a later API version (the
+operator's apps.wandb.com/v2, with SecretKeySelectors and conditions) can sit beside it as another
+pair of functions. Input is one dict whose keys are the wandb_operator role's variables without
+the prefix (host, bucket, mysql, redis, ...), so every problem names the variable to fix.
+
+Secrets never enter the resource: it names the Kubernetes Secrets the role creates (license,
+bucket keys, MySQL and Redis passwords) and the ConfigMap with the CA certificates.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import re
+
+try:  # Python 3
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
+    from urlparse import urlsplit
+
+API_VERSION_V1 = "apps.wandb.com/v1"
+KIND = "WeightsAndBiases"
+PREFIX = "wandb_operator_"
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_SECRET_REFS = {
+    "license_secret": ("name", "key"),
+    "bucket_secret": ("name", "access_key_key", "secret_key_key"),
+    "mysql_secret": ("name", "key"),
+    "redis_secret": ("name", "key"),
+}
+
+
+def _var(key):
+    return PREFIX + key
+
+
+def _is_port(value):
+    if isinstance(value, bool):
+        return False
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        return False
+    return 1 <= port <= 65535 and str(port) == str(value).strip()
+
+
+def _truthy(value):
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def host_problems(host):
+    """Why global.host would be rejected; W&B wants the URL users open, scheme included."""
+    variable = _var("host")
+    if not isinstance(host, str) or not host:
+        return ["%s must be the URL users open W&B at (https://wandb.example.com), got %r" % (variable, host)]
+    parts = urlsplit(host)
+    problems = []
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problems.append("%s must be a URL with http:// or https:// and a host name (https://wandb.example.com), got %r" % (variable, host))
+    elif parts.query or parts.fragment or parts.path not in ("", "/"):
+        problems.append("%s must be the base URL without path, query or fragment, got %r" % (variable, host))
+    return problems
+
+
+def chart_problems(chart, airgapped):
+    """spec.chart: the shapes the v1 controller accepts (repository, OCI, local path)."""
+    variable = _var("platform_chart")
+    if not chart:
+        if airgapped:
+            return ["%s is empty but wandb_operator_airgapped is true: an air-gapped operator only installs "
+                    "the chart spec.chart names (url, name, version of the internal repository), "
+                    "otherwise it reports 'Invalid Config'" % variable]
+        return []
+    if not isinstance(chart, dict):
+        return ["%s must be a dict (url, name, version; or path), got %r" % (variable, chart)]
+    unknown = sorted(set(chart) - {"url", "name", "version", "path", "username", "password", "credentialSecret"})
+    if unknown:
+        return ["%s has unknown keys %s (allowed: url, name, version, path, username, password, credentialSecret)" % (variable, ", ".join(unknown))]
+    if "path" in chart:
+        if "url" in chart:
+            return ["%s sets both path and url: choose a chart inside the controller (path) or a repository (url)" % variable]
+        if not str(chart["path"]).startswith("/"):
+            return ["%s.path must be an absolute path inside the controller, got %r" % (variable, chart["path"])]
+        return []
+    url = str(chart.get("url", ""))
+    scheme = urlsplit(url).scheme
+    problems = []
+    if scheme not in ("http", "https", "oci") or not urlsplit(url).netloc:
+        problems.append("%s.url must be an http(s) Helm repository or an oci:// reference, got %r" % (variable, chart.get("url")))
+    if scheme in ("http", "https") and not chart.get("name"):
+        problems.append("%s.name is required with a repository url (the platform chart, operator-wandb)" % variable)
+    if not chart.get("version"):
+        problems.append("%s.version must pin the platform chart version, got %r" % (variable, chart.get("version")))
+    return problems
+
+
+def cr_v1_problems(params):
+    """Every reason the inputs cannot make a valid v1 resource, one sentence each."""
+    problems = []
+    name = params.get("cr_name")
+    if not isinstance(name, str) or not _DNS_SUBDOMAIN.match(name):
+        problems.append("%s must be a lower-case DNS name (wandb), got %r" % (_var("cr_name"), name))
+    namespace = params.get("cr_namespace")
+    if not isinstance(namespace, str) or not _DNS_LABEL.match(namespace):
+        problems.append("%s must be a lower-case DNS label (default), got %r" % (_var("cr_namespace"), namespace))
+    problems.extend(host_problems(params.get("host")))
+
+    bucket = params.get("bucket")
+    if not isinstance(bucket, dict) or not bucket:
+        problems.append("%s is missing or empty: it comes from the MinIO role's minio_wandb_bucket_info fact "
+                        "(run onprem.wandb.minio in the same play run first) or is set by the site "
+                        "(host, port, bucket, region, tls)" % _var("bucket"))
+    else:
+        missing = [key for key in ("host", "port", "bucket") if not bucket.get(key)]
+        if missing:
+            problems.append("%s lacks %s (has %s)" % (_var("bucket"), ", ".join(missing), ", ".join(sorted(bucket)) or "nothing"))
+        if bucket.get("port") and not _is_port(bucket["port"]):
+            problems.append("%s.port must be a TCP port 1-65535, got %r" % (_var("bucket"), bucket["port"]))
+        if bucket.get("bucket") and not _BUCKET.match(str(bucket["bucket"])):
+            problems.append("%s.bucket must be an S3 bucket name (3-63 lower-case letters, digits, '.', '-'), got %r"
+                            % (_var("bucket"), bucket["bucket"]))
+
+    for key, required in (("mysql", ("host", "port", "database", "user")), ("redis", ("host", "port"))):
+        value = params.get(key)
+        if not isinstance(value, dict) or not value:
+            problems.append("%s is missing or empty (needs %s)" % (_var(key), ", ".join(required)))
+            continue
+        missing = [field for field in required if not value.get(field)]
+        if missing:
+            problems.append("%s lacks %s (has %s)" % (_var(key), ", ".join(missing), ", ".join(sorted(value)) or "nothing"))
+        if value.get("port") and not _is_port(value["port"]):
+            problems.append("%s.port must be a TCP port 1-65535, got %r" % (_var(key), value["port"]))
+
+    for key, fields in _SECRET_REFS.items():
+        ref = params.get(key)
+        if not isinstance(ref, dict) or any(not ref.get(field) for field in fields):
+            problems.append("%s must name the Secret and its keys (%s), got %r" % (_var(key), ", ".join(fields), ref))
+
+    ingress_annotations = params.get("ingress_annotations") or {}
+    if not isinstance(ingress_annotations, dict) or not all(isinstance(v, str) for v in ingress_annotations.values()):
+        problems.append("%s must map annotation names to strings (quote numbers such as '64m'), got %r"
+                        % (_var("ingress_annotations"), ingress_annotations))
+    extra_env = params.get("extra_env") or {}
+    if not isinstance(extra_env, dict):
+        problems.append("%s must be a dict of environment variables, got %r" % (_var("extra_env"), extra_env))
+    else:
+        bad = sorted(str(k) for k in extra_env if not _ENV_NAME.match(str(k)))
+        if bad:
+            problems.append("%s has invalid variable names %s" % (_var("extra_env"), ", ".join(bad)))
+        nested = sorted(str(k) for k, v in extra_env.items() if isinstance(v, (dict, list)) or v is None)
+        if nested:
+            problems.append("%s values must be strings, numbers or booleans; %s are not" % (_var("extra_env"), ", ".join(nested)))
+    extra_values = params.get("extra_values") or {}
+    if not isinstance(extra_values, dict):
+        problems.append("%s must be a dict merged into spec.values, got %r" % (_var("extra_values"), extra_values))
+    problems.extend(chart_problems(params.get("platform_chart") or {}, _truthy(params.get("airgapped", False))))
+    return problems
+
+
+def deep_merge(base, override):
+    """A copy of base with override merged in: dicts merge key by key, anything else replaces."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _env_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def bucket_values(bucket, secret):
+    """global.bucket for an S3-compatible store (MinIO): name host:port, path bucket[?tls=true]."""
+    path = str(bucket["bucket"])
+    if _truthy(bucket.get("tls", False)):
+        path += "?tls=true"
+    return {
+        "provider": "s3",
+        "name": "%s:%s" % (bucket["host"], int(bucket["port"])),
+        "path": path,
+        "region": str(bucket.get("region") or "us-east-1"),
+        "secret": {
+            "secretName": secret["name"],
+            "accessKeyName": secret["access_key_key"],
+            "secretKeyName": secret["secret_key_key"],
+        },
+    }
+
+
+def render_cr_v1(params):
+    """The apps.wandb.com/v1 WeightsAndBiases resource; raises ValueError listing every problem."""
+    problems = cr_v1_problems(params)
+    if problems:
+        raise ValueError("; ".join(problems))
+    mysql = params["mysql"]
+    redis = params["redis"]
+    global_values = {
+        "host": params["host"].rstrip("/"),
+        "licenseSecret": {"name": params["license_secret"]["name"], "key": params["license_secret"]["key"]},
+        "bucket": bucket_values(params["bucket"], params["bucket_secret"]),
+        "mysql": {
+            "host": str(mysql["host"]),
+            "port": int(mysql["port"]),
+            "database": str(mysql["database"]),
+            "user": str(mysql["user"]),
+            "passwordSecret": {"name": params["mysql_secret"]["name"], "passwordKey": params["mysql_secret"]["key"]},
+        },
+        "redis": {
+            "host": str(redis["host"]),
+            "port": int(redis["port"]),
+            "secret": {"secretName": params["redis_secret"]["name"], "secretKey": params["redis_secret"]["key"]},
+        },
+    }
+    if _truthy(redis.get("tls", False)):
+        global_values["redis"]["parameters"] = {"tls": "true"}
+    extra_env = dict((str(k), _env_value(v)) for k, v in (params.get("extra_env") or {}).items())
+    if extra_env:
+        global_values["extraEnv"] = extra_env
+    if params.get("ca_configmap"):
+        global_values["caCertsConfigMap"] = params["ca_configmap"]
+
+    values = {
+        "global": global_values,
+        # External MySQL and Redis: the platform chart must not install its own.
+        "mysql": {"install": False},
+        "redis": {"install": False},
+    }
+    ingress = {}
+    if params.get("ingress_class"):
+        ingress["class"] = params["ingress_class"]
+    if params.get("ingress_annotations"):
+        ingress["annotations"] = dict(params["ingress_annotations"])
+    if ingress:
+        values["ingress"] = ingress
+    values = deep_merge(values, params.get("extra_values") or {})
+
+    spec = {"values": values}
+    if params.get("platform_chart"):
+        spec["chart"] = copy.deepcopy(params["platform_chart"])
+    labels = {"app.kubernetes.io/name": "weightsandbiases", "app.kubernetes.io/instance": params["cr_name"],
+              "app.kubernetes.io/managed-by": "onprem.wandb"}
+    labels.update(params.get("labels") or {})
+    return {
+        "apiVersion": API_VERSION_V1,
+        "kind": KIND,
+        "metadata": {"name": params["cr_name"], "namespace": params["cr_namespace"], "labels": labels},
+        "spec": spec,
+    }
+
+
+RENDERERS = {"v1": (cr_v1_problems, render_cr_v1)}

@@ -1,0 +1,171 @@
+"""Unit tests of the WeightsAndBiases custom resource rendering (apps.wandb.com/v1)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.onprem.wandb.plugins.module_utils import wandb_cr
+
+BASE = {
+    "cr_name": "wandb",
+    "cr_namespace": "default",
+    "host": "https://wandb.example.com",
+    "bucket": {"host": "minio1.example.com", "port": 9000, "bucket": "wandb", "region": "us-east-1", "tls": False,
+               "access_key": "wandb-app"},
+    "bucket_secret": {"name": "wandb-bucket", "access_key_key": "ACCESS_KEY", "secret_key_key": "SECRET_KEY"},
+    "mysql": {"host": "10.0.0.5", "port": 3306, "database": "wandb_local", "user": "wandb_local"},
+    "mysql_secret": {"name": "wandb-mysql", "key": "password"},
+    "redis": {"host": "10.0.0.6", "port": "6379", "tls": False, "user": "default"},
+    "redis_secret": {"name": "wandb-redis", "key": "password"},
+    "license_secret": {"name": "wandb-license", "key": "license"},
+    "ca_configmap": "",
+    "ingress_class": "nginx",
+    "ingress_annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "0"},
+    "extra_env": {"BUCKET_QUEUE": "internal://"},
+    "extra_values": {},
+    "platform_chart": {},
+    "airgapped": False,
+}
+
+
+def inputs(**changes):
+    params = copy.deepcopy(BASE)
+    params.update(changes)
+    return params
+
+
+def test_base_inputs_render_the_v1_resource():
+    cr = wandb_cr.render_cr_v1(inputs())
+    assert cr["apiVersion"] == "apps.wandb.com/v1"
+    assert cr["kind"] == "WeightsAndBiases"
+    assert cr["metadata"]["name"] == "wandb" and cr["metadata"]["namespace"] == "default"
+    assert cr["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "onprem.wandb"
+    values = cr["spec"]["values"]
+    assert values["global"]["host"] == "https://wandb.example.com"
+    assert values["global"]["licenseSecret"] == {"name": "wandb-license", "key": "license"}
+    assert values["global"]["bucket"] == {
+        "provider": "s3",
+        "name": "minio1.example.com:9000",
+        "path": "wandb",
+        "region": "us-east-1",
+        "secret": {"secretName": "wandb-bucket", "accessKeyName": "ACCESS_KEY", "secretKeyName": "SECRET_KEY"},
+    }
+    assert values["global"]["mysql"] == {
+        "host": "10.0.0.5", "port": 3306, "database": "wandb_local", "user": "wandb_local",
+        "passwordSecret": {"name": "wandb-mysql", "passwordKey": "password"},
+    }
+    assert values["global"]["redis"] == {"host": "10.0.0.6", "port": 6379,
+                                         "secret": {"secretName": "wandb-redis", "secretKey": "password"}}
+    assert values["mysql"] == {"install": False}
+    assert values["redis"] == {"install": False}
+    assert values["ingress"] == {"class": "nginx", "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "0"}}
+    assert values["global"]["extraEnv"] == {"BUCKET_QUEUE": "internal://"}
+    assert "chart" not in cr["spec"]
+    assert "caCertsConfigMap" not in values["global"]
+
+
+def test_no_secret_value_reaches_the_resource():
+    cr = wandb_cr.render_cr_v1(inputs(bucket=dict(BASE["bucket"], secret_key="s3cr3t-value")))
+    text = repr(cr)
+    assert "s3cr3t-value" not in text
+    assert "wandb-app" not in text  # the access key too lives in the Secret, not in the resource
+
+
+def test_tls_marks_bucket_path_and_redis_parameters():
+    cr = wandb_cr.render_cr_v1(inputs(bucket=dict(BASE["bucket"], tls=True), redis=dict(BASE["redis"], tls="true")))
+    assert cr["spec"]["values"]["global"]["bucket"]["path"] == "wandb?tls=true"
+    assert cr["spec"]["values"]["global"]["redis"]["parameters"] == {"tls": "true"}
+
+
+def test_host_trailing_slash_is_dropped_and_ca_configmap_referenced():
+    cr = wandb_cr.render_cr_v1(inputs(host="https://wandb.example.com/", ca_configmap="wandb-ca-certs"))
+    assert cr["spec"]["values"]["global"]["host"] == "https://wandb.example.com"
+    assert cr["spec"]["values"]["global"]["caCertsConfigMap"] == "wandb-ca-certs"
+
+
+def test_extra_env_values_become_strings():
+    cr = wandb_cr.render_cr_v1(inputs(extra_env={"ENABLE_REGISTRY_UI": True, "GORILLA_WORKERS": 4}))
+    assert cr["spec"]["values"]["global"]["extraEnv"] == {"ENABLE_REGISTRY_UI": "true", "GORILLA_WORKERS": "4"}
+
+
+def test_extra_values_merge_last_without_dropping_siblings():
+    cr = wandb_cr.render_cr_v1(inputs(extra_values={
+        "global": {"bucket": {"region": "eu-west-1"}},
+        "app": {"image": {"repository": "registry.example.com/local", "tag": "0.70.0"}},
+        "redis": {"install": False},
+    }))
+    values = cr["spec"]["values"]
+    assert values["global"]["bucket"]["region"] == "eu-west-1"
+    assert values["global"]["bucket"]["name"] == "minio1.example.com:9000"
+    assert values["app"]["image"]["tag"] == "0.70.0"
+    assert BASE["extra_values"] == {}  # inputs are not mutated
+
+
+def test_repository_chart_is_carried_as_given():
+    chart = {"url": "https://charts.example.com", "name": "operator-wandb", "version": "0.43.2"}
+    cr = wandb_cr.render_cr_v1(inputs(platform_chart=chart, airgapped=True))
+    assert cr["spec"]["chart"] == chart
+
+
+@pytest.mark.parametrize("chart", [
+    {"url": "oci://registry.example.com/charts/operator-wandb", "version": "0.43.2"},
+    {"path": "/charts/operator-wandb"},
+])
+def test_oci_and_local_chart_shapes_are_accepted(chart):
+    assert wandb_cr.chart_problems(chart, airgapped=True) == []
+
+
+@pytest.mark.parametrize(("changes", "fragment"), [
+    ({"host": "wandb.example.com"}, "wandb_operator_host must be a URL with http:// or https:// and a host name"),
+    ({"host": "ftp://wandb.example.com"}, "got 'ftp://wandb.example.com'"),
+    ({"host": "https://wandb.example.com/app"}, "without path, query or fragment"),
+    ({"host": ""}, "wandb_operator_host must be the URL users open W&B at"),
+    ({"bucket": {}}, "wandb_operator_bucket is missing or empty: it comes from the MinIO role's minio_wandb_bucket_info"),
+    ({"bucket": None}, "wandb_operator_bucket is missing or empty"),
+    ({"bucket": {"host": "m", "bucket": "wandb"}}, "wandb_operator_bucket lacks port (has bucket, host)"),
+    ({"bucket": {"host": "m", "port": 99999, "bucket": "wandb"}}, "wandb_operator_bucket.port must be a TCP port 1-65535, got 99999"),
+    ({"bucket": {"host": "m", "port": 9000, "bucket": "Bad_Bucket"}}, "must be an S3 bucket name"),
+    ({"mysql": {"host": "db", "port": 3306, "database": "wandb_local"}}, "wandb_operator_mysql lacks user"),
+    ({"redis": None}, "wandb_operator_redis is missing or empty (needs host, port)"),
+    ({"redis": {"host": "r", "port": "six"}}, "wandb_operator_redis.port must be a TCP port 1-65535, got 'six'"),
+    ({"license_secret": {"name": "wandb-license"}}, "wandb_operator_license_secret must name the Secret and its keys (name, key)"),
+    ({"cr_name": "WandB"}, "wandb_operator_cr_name must be a lower-case DNS name"),
+    ({"cr_namespace": "wandb.cr"}, "wandb_operator_cr_namespace must be a lower-case DNS label"),
+    ({"ingress_annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": 64}}, "quote numbers"),
+    ({"extra_env": {"1BAD": "x"}}, "wandb_operator_extra_env has invalid variable names 1BAD"),
+    ({"extra_env": {"NESTED": {"a": 1}}}, "NESTED are not"),
+    ({"extra_values": ["x"]}, "wandb_operator_extra_values must be a dict"),
+    ({"airgapped": True}, "wandb_operator_platform_chart is empty but wandb_operator_airgapped is true"),
+    ({"platform_chart": {"url": "https://charts.example.com", "version": "1"}}, "wandb_operator_platform_chart.name is required"),
+    ({"platform_chart": {"url": "charts.example.com", "name": "operator-wandb", "version": "1"}}, "must be an http(s) Helm repository"),
+    ({"platform_chart": {"url": "https://c.example.com", "name": "operator-wandb"}}, "wandb_operator_platform_chart.version must pin"),
+    ({"platform_chart": {"path": "charts/operator-wandb"}}, "path must be an absolute path"),
+    ({"platform_chart": {"path": "/c", "url": "https://c"}}, "sets both path and url"),
+    ({"platform_chart": {"url": "https://c.example.com", "name": "n", "version": "1", "tag": "x"}}, "unknown keys tag"),
+])
+def test_bad_inputs_name_the_variable_and_value(changes, fragment):
+    problems = wandb_cr.cr_v1_problems(inputs(**changes))
+    assert any(fragment in problem for problem in problems), problems
+    with pytest.raises(ValueError) as error:
+        wandb_cr.render_cr_v1(inputs(**changes))
+    assert fragment in str(error.value)
+
+
+def test_valid_inputs_have_no_problems():
+    assert wandb_cr.cr_v1_problems(inputs()) == []
+
+
+def test_every_problem_is_reported_at_once():
+    problems = wandb_cr.cr_v1_problems(inputs(host="nope", bucket={}, redis={}))
+    assert len(problems) == 3
+
+
+def test_deep_merge_replaces_lists_and_scalars():
+    assert wandb_cr.deep_merge({"a": [1, 2], "b": {"c": 1, "d": 2}}, {"a": [3], "b": {"d": 5}}) == {"a": [3], "b": {"c": 1, "d": 5}}
+
+
+def test_renderers_registry_has_v1():
+    problems, render = wandb_cr.RENDERERS["v1"]
+    assert problems is wandb_cr.cr_v1_problems and render is wandb_cr.render_cr_v1
