@@ -89,7 +89,8 @@ def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bo
     if not playbook.is_absolute():
         playbook = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / playbook
     ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
-    cmd = [str(ansible_playbook), "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(playbook)]
+    # The inventory directory, as Molecule passes it: the generated file plus provisioner.inventory.hosts.
+    cmd = [str(ansible_playbook), "-i", str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent), str(playbook)]
     if check:
         cmd.append("--check")
     if diff:
