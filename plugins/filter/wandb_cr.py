@@ -12,8 +12,8 @@ short_description: Render the WeightsAndBiases custom resource of the W&B operat
 version_added: 0.1.0
 description:
   - Renders the C(WeightsAndBiases) resource (C(apps.wandb.com/v1)) from the inputs of the
-    P(onprem.wandb.wandb_operator#role) role: the W&B URL, the bucket facts of the MinIO role,
-    the MySQL and Redis endpoints, the names of the Secrets holding license and passwords, the
+    P(onprem.wandb.wandb_operator#role) role, that is the W&B URL, the bucket facts of the MinIO
+    role, the MySQL and Redis endpoints, the names of the Secrets holding license and passwords, the
     CA ConfigMap, ingress settings, the platform chart and extra values merged last.
   - The resource never carries a secret; it references Secrets by name.
   - Fails listing every problem with the variable to fix (see P(onprem.wandb.wandb_cr_problems#filter)).

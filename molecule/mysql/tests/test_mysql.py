@@ -142,6 +142,14 @@ def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
     assert converge_check_run.changed == 0, converge_check_run.changed_tasks()
 
 
+def test_connection_facts_for_wandb(address):
+    """What the operator role puts into the WeightsAndBiases resource (global.mysql)."""
+    run = run_playbook("converge.yml")
+    (published,) = [result for name, _h, result in run.tasks if name == "Publish the connection facts for W&B"]
+    assert published["ansible_facts"]["mysql_wandb_connection"] == {
+        "host": address, "port": 3306, "database": "wandb_local", "user": "wandb_local", "tls": False}
+
+
 def test_converge_output_never_shows_the_password():
     run = run_playbook("converge.yml", extra_vars={}, diff=True)
     assert run.rc == 0, run.failure_messages()

@@ -308,3 +308,18 @@ def release_chart():
     deployed = [entry for entry in history if entry["status"] == "deployed"]
     assert len(deployed) == 1, history
     return deployed[0]["chart"]
+
+
+def test_check_mode_of_a_first_install_creates_nothing_and_shows_the_resource(api):
+    """New namespaces and release: Helm's dry run and the resource preview, nothing created."""
+    fresh = {"wandb_operator_namespace": "onprem-fresh-operator", "wandb_operator_cr_namespace": "onprem-fresh",
+             "wandb_operator_release_name": "operator-fresh"}
+    run = run_playbook("converge.yml", extra_vars=fresh, check=True, diff=True)
+    assert run.rc == 0, run.failure_messages()
+    changed = sorted({task for task, _host in run.changed_tasks()})
+    assert changed == ["Create the namespaces", "Install or upgrade the operator chart"], changed
+    preview = next(r for name, _h, r in run.tasks if name == "Report what check mode could not compare (first install)")
+    assert "the namespace onprem-fresh does not exist yet" in preview["msg"]
+    assert '"secretName": "wandb-bucket"' in preview["msg"]
+    names = [ns.metadata.name for ns in client.CoreV1Api(api).list_namespace().items]
+    assert "onprem-fresh" not in names and "onprem-fresh-operator" not in names
