@@ -1,0 +1,161 @@
+"""Unit tests of the site file expansion (onprem.wandb.site inventory plugin) and of the plugin
+through ansible-inventory itself."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.onprem.wandb.plugins.plugin_utils import site_inventory as si
+
+SITE = {
+    "plugin": "onprem.wandb.site",
+    "site": "lab",
+    "domain": "example.test",
+    "components": {
+        "mysql": {"hosts": ["mysql1"]},
+        "minio": {"hosts": ["minio[1:4]"], "drives": ["/srv/minio/disk[1:2]"]},
+        "redis": {"hosts": ["redis1"]},
+        "proxy": {"hosts": ["proxy1"], "certificate_mode": "internal_ca"},
+        "kubernetes": {"admin_host": "localhost", "kubeconfig": "/etc/lab/kubeconfig", "context": "lab"},
+    },
+    "secrets": {key: "vault_" + key for key in si.REQUIRED_SECRETS},
+    "vars": {"common_ntp_servers": ["ntp1.example.test"]},
+}
+
+
+def site(**changes):
+    spec = copy.deepcopy(SITE)
+    spec.update(changes)
+    return spec
+
+
+def components(**changes):
+    parts = copy.deepcopy(SITE["components"])
+    parts.update(changes)
+    return parts
+
+
+def test_the_example_expands_into_the_collection_groups():
+    groups, host_vars = si.expand_site(site())
+    assert groups["wandb_minio"]["hosts"] == ["minio1", "minio2", "minio3", "minio4"]
+    assert groups["wandb_minio"]["vars"]["minio_drives"] == ["/srv/minio/disk1", "/srv/minio/disk2"]
+    assert sorted(groups["wandb_servers"]["children"]) == ["wandb_minio", "wandb_mysql", "wandb_proxy", "wandb_redis"]
+    assert groups["wandb_proxy"]["vars"]["nginx_proxy_cert_mode"] == "internal_ca"
+    assert groups["wandb_operator"] == {"hosts": ["localhost"], "children": [], "vars": {
+        "wandb_operator_kubeconfig": "/etc/lab/kubeconfig", "wandb_operator_context": "lab"}}
+    assert host_vars["localhost"]["ansible_connection"] == "local"
+    assert groups["all"]["vars"]["wandb_url"] == "https://wandb.example.test"
+    assert groups["all"]["vars"]["wandb_license"] == "{{ vault_wandb_license }}"
+    assert groups["wandb_mysql"]["vars"]["mysql_user_password"] == "{{ vault_mysql_user_password }}"
+    assert groups["wandb_redis"]["vars"]["redis_password"] == "{{ vault_redis_password }}"
+    assert groups["all"]["vars"]["common_ntp_servers"] == ["ntp1.example.test"]
+
+
+def test_url_override_and_group_and_host_overrides_stay_visible():
+    groups, host_vars = si.expand_site(site(url="https://ml.example.test/", group_vars={"wandb_redis": {"redis_port": 6380}},
+                                            host_vars={"minio1": {"minio_node_name": "minio1.example.test"}}))
+    assert groups["all"]["vars"]["wandb_url"] == "https://ml.example.test"
+    assert groups["wandb_redis"]["vars"]["redis_port"] == 6380
+    assert host_vars["minio1"] == {"minio_node_name": "minio1.example.test"}
+
+
+@pytest.mark.parametrize(("spec", "fragment"), [
+    (site(colour="blue"), "the site file has unknown key colour (allowed:"),
+    (site(site="Lab Site"), "site must be a short lower-case name"),
+    (site(domain="localhost"), "domain must be a DNS domain (example.com), got 'localhost'"),
+    (site(url="wandb.example.test"), "url must be the base URL"),
+    (site(components=components(mysql=None)), "components.mysql is missing: W&B needs mysql"),
+    (site(components=components(redis={"hosts": []})), "components.redis.hosts is empty"),
+    (site(components=components(redis={"hosts": ["redis1", "redis2"]})), "components.redis.hosts has 2 hosts (redis1, redis2)"),
+    (site(components=components(minio={"hosts": ["minio[1:3]"], "drives": ["/srv/minio/disk1"]})),
+     "components.minio: "),
+    (site(components=components(minio={"hosts": ["minio1"], "drives": ["/srv/minio/disk1"]})), "components.minio: "),
+    (site(components=components(minio={"hosts": ["minio[1:4]"]})), "components.minio.drives is missing or empty"),
+    (site(components=components(minio={"hosts": ["minio[1:4]", "minio2"], "drives": ["/d[1:2]"]})),
+     "components.minio.hosts lists minio2 more than once"),
+    (site(components=components(proxy={"hosts": ["proxy1"], "certificate_mode": "letsencrypt"})),
+     "certificate_mode must be one of files, acme, internal_ca, got 'letsencrypt'"),
+    (site(components=components(proxy={"hosts": ["proxy1"], "tls": True})), "components.proxy has unknown key tls"),
+    (site(components=components(cache={"hosts": ["x"]})), "components has unknown key cache"),
+    (site(secrets={**SITE["secrets"], "redis_password": "hunter2-but-longer"}),
+     "secrets.redis_password must name a vaulted variable (vault_<name>) or be an !vault value"),
+    (site(secrets={k: v for k, v in SITE["secrets"].items() if k != "wandb_license"}), "secrets.wandb_license is missing"),
+    (site(secrets={**SITE["secrets"], "ssh_key": "vault_ssh"}), "secrets has unknown key ssh_key"),
+    (site(vars={"mysql_user_password": "plain-text-password"}), "vars.mysql_user_password holds a plain-text value"),
+    (site(group_vars={"wandb_minio": {"minio_root_password": "x" * 20}}), "group_vars.wandb_minio.minio_root_password holds a plain-text value"),
+    (site(group_vars={"databases": {"a": 1}}), "group_vars has unknown key databases"),
+    (site(host_vars={"minio9": {"a": 1}}), "host_vars names hosts the site does not have: minio9"),
+])
+def test_bad_site_files_are_refused_naming_the_problem(spec, fragment):
+    problems = si.site_problems(spec)
+    assert any(fragment in p for p in problems), problems
+    with pytest.raises(si.SiteError) as error:
+        si.expand_site(spec)
+    assert fragment in str(error.value)
+
+
+def test_the_topology_message_is_minio_s_rule():
+    problems = si.site_problems(site(components=components(minio={"hosts": ["minio[1:3]"], "drives": ["/srv/minio/disk1"]})))
+    assert any("components.minio:" in p and "4" in p for p in problems), problems
+
+
+def test_a_vault_reference_in_vars_is_not_a_plain_secret():
+    assert si.site_problems(site(vars={"redis_password": "{{ vault_other_redis_password }}"})) == []
+
+
+def test_every_problem_at_once():
+    problems = si.site_problems(site(colour="blue", domain="x", secrets={}))
+    assert len(problems) >= 2 + len(si.REQUIRED_SECRETS)
+
+
+def ansible_inventory(path, *args):
+    exe = Path(sys.executable).parent / "ansible-inventory"
+    return subprocess.run([str(exe), "-i", str(path), *args], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="true", ANSIBLE_INVENTORY_ENABLED="auto"))
+
+
+def test_ansible_inventory_lists_every_host_and_group(tmp_path):
+    path = tmp_path / "lab.yml"
+    path.write_text(yaml.safe_dump(SITE))
+    run = ansible_inventory(path, "--list")
+    assert run.returncode == 0, run.stderr
+    listed = json.loads(run.stdout)
+    assert listed["wandb_minio"]["hosts"] == ["minio1", "minio2", "minio3", "minio4"]
+    assert sorted(listed["wandb_servers"]["children"]) == ["wandb_minio", "wandb_mysql", "wandb_proxy", "wandb_redis"]
+    assert listed["wandb_operator"]["hosts"] == ["localhost"]
+    assert "minio_drives" in listed["_meta"]["hostvars"]["minio3"]
+    graph = ansible_inventory(path, "--graph")
+    assert "@wandb_servers:" in graph.stdout and "minio4" in graph.stdout
+
+
+def test_variables_resolve_as_the_roles_see_them(tmp_path):
+    """The secret references render to the vaulted values (here passed as extra vars)."""
+    path = tmp_path / "lab.yml"
+    path.write_text(yaml.safe_dump(SITE))
+    exe = Path(sys.executable).parent / "ansible"
+    run = subprocess.run([str(exe), "-i", str(path), "minio3,mysql1", "-o", "-m", "ansible.builtin.debug",
+                          "-a", "msg={{ [minio_drives | default(None), mysql_user_password | default(None), wandb_license, wandb_url] }}",
+                          "-e", "vault_wandb_license=lic-1 vault_mysql_user_password=pw-2"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    seen = {line.split(" | ")[0]: json.loads(line.split(" => ", 1)[1])["msg"] for line in run.stdout.splitlines()}
+    assert seen["minio3"] == [["/srv/minio/disk1", "/srv/minio/disk2"], None, "lic-1", "https://wandb.example.test"]
+    assert seen["mysql1"] == [None, "pw-2", "lic-1", "https://wandb.example.test"]
+
+
+def test_ansible_inventory_refuses_a_bad_site_file_with_the_reasons(tmp_path):
+    path = tmp_path / "bad.yml"
+    path.write_text(yaml.safe_dump(site(components=components(redis=None), secrets={**SITE["secrets"], "redis_password": "p@ss w0rd"})))
+    run = ansible_inventory(path, "--list")
+    assert run.returncode != 0
+    assert "components.redis is missing" in run.stderr
+    assert "secrets.redis_password must name a vaulted variable" in run.stderr
+    assert "p@ss w0rd" not in run.stderr
