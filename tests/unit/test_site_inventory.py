@@ -159,3 +159,13 @@ def test_ansible_inventory_refuses_a_bad_site_file_with_the_reasons(tmp_path):
     assert "components.redis is missing" in run.stderr
     assert "secrets.redis_password must name a vaulted variable" in run.stderr
     assert "p@ss w0rd" not in run.stderr
+
+
+def test_the_shipped_example_site_lists_every_group():
+    path = Path(__file__).resolve().parents[2] / "sites" / "example.yml"
+    run = ansible_inventory(path, "--list")
+    assert run.returncode == 0, run.stderr
+    listed = json.loads(run.stdout)
+    for group in ("wandb_servers", "wandb_mysql", "wandb_minio", "wandb_redis", "wandb_proxy", "wandb_operator"):
+        assert group in listed, group
+    assert len(listed["wandb_minio"]["hosts"]) == 4
