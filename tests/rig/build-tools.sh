@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the Go-only tools (MinIO server, mc, Helm, the ACME test CA Pebble, kwok and the Kubernetes
-# control plane) at pinned versions into a cache outside the
+# Build the Go-only tools (MinIO server, mc, Helm, the ACME test CA Pebble, an OCI registry, kwok and
+# the Kubernetes control plane) at pinned versions into a cache outside the
 # work tree, reusing what is already there. The results are laid out like an air-gapped site's
 # artifact directory: ${ONPREM_WANDB_CACHE}/artifacts/<tool>-<version>/<tool> plus a sha256 file,
 # and ${ONPREM_WANDB_CACHE}/bin/<tool> links to the pinned build.
@@ -63,6 +63,8 @@ build_tool helm "${HELM_MODULE}/cmd/helm" "${HELM_VERSION}" \
     "-s -w -X ${HELM_MODULE}/internal/version.version=${HELM_VERSION} -X ${HELM_MODULE}/internal/version.gitTreeState=clean"
 
 build_tool pebble "${PEBBLE_MODULE}/cmd/pebble" "${PEBBLE_VERSION}" "-s -w"
+
+build_tool registry "${REGISTRY_MODULE}/cmd/registry" "${REGISTRY_VERSION}" "-s -w -X ${REGISTRY_MODULE}/version.version=${REGISTRY_VERSION}"
 
 build_tool kwok "${KWOK_MODULE}/cmd/kwok" "${KWOK_VERSION}" "-s -w"
 # kwok needs Stage definitions to move simulated nodes and pods along; take the upstream "fast"

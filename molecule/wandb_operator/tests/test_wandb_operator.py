@@ -15,11 +15,13 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import subprocess
 import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from kubernetes import client, config
 from playbook_run import assert_rejected_before_change, run_playbook
 from pki import write_test_pki
@@ -297,6 +299,49 @@ def test_repository_source_upgrades_and_is_idempotent_then_archive_rolls_back(tm
         assert again.changed == 0, again.changed_tasks()
     finally:
         server.shutdown()
+        baseline = run_playbook("converge.yml")
+    assert baseline.rc == 0, baseline.failure_messages()
+    assert release_chart() == "operator-0.1.0-fixture"
+
+
+def test_oci_source_from_a_registry_then_archive_rolls_back(tmp_path):
+    """An internal OCI registry (distribution, Go-built by the rig, plain HTTP on loopback)."""
+    chart = tmp_path / "operator"
+    shutil.copytree(FIXTURE_CHART, chart)
+    chart_yaml = chart / "Chart.yaml"
+    chart_yaml.write_text(chart_yaml.read_text().replace("version: 0.1.0-fixture", "version: 0.1.2-fixture"))
+    subprocess.run(["helm", "package", str(chart), "--destination", str(tmp_path)], check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config_file = tmp_path / "registry.yml"
+    config_file.write_text(yaml.safe_dump({"version": 0.1, "log": {"level": "warn"},
+                                           "storage": {"filesystem": {"rootdirectory": str(tmp_path / "storage")}},
+                                           "http": {"addr": f"127.0.0.1:{port}"}}))
+    registry = subprocess.Popen(["registry", "serve", str(config_file)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _attempt in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                registry.poll()
+                assert registry.returncode is None, registry.stderr.read().decode()
+                threading.Event().wait(0.2)
+        subprocess.run(["helm", "push", str(tmp_path / "operator-0.1.2-fixture.tgz"), f"oci://127.0.0.1:{port}/charts",
+                        "--plain-http"], check=True, capture_output=True)
+        source = {"wandb_operator_chart_source": "oci", "wandb_operator_chart_oci_ref": f"oci://127.0.0.1:{port}/charts/operator",
+                  "wandb_operator_chart_version": "0.1.2-fixture", "wandb_operator_chart_plain_http": True}
+        first = run_playbook("converge.yml", extra_vars=source)
+        assert first.rc == 0, first.failure_messages()
+        assert [t for t, _h in first.changed_tasks()] == ["Install or upgrade the operator chart"]
+        assert release_chart() == "operator-0.1.2-fixture"
+        again = run_playbook("converge.yml", extra_vars=source)
+        assert again.rc == 0, again.failure_messages()
+        assert again.changed == 0, again.changed_tasks()
+    finally:
+        registry.terminate()
+        registry.wait(timeout=10)
         baseline = run_playbook("converge.yml")
     assert baseline.rc == 0, baseline.failure_messages()
     assert release_chart() == "operator-0.1.0-fixture"
