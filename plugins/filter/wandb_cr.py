@@ -60,16 +60,15 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.onprem.wandb.plugins.module_utils.wandb_cr import RENDERERS
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_cr import renderer
 
 
 def wandb_cr(params, api_version="v1"):
-    if api_version not in RENDERERS:
-        raise AnsibleFilterError("wandb_cr: api_version must be one of %s, got %r" % (", ".join(sorted(RENDERERS)), api_version))
     if not isinstance(params, dict):
         raise AnsibleFilterError("wandb_cr: the input must be a dict, got %s" % type(params).__name__)
     try:
-        return RENDERERS[api_version][1](params)
+        _problems, render = renderer(api_version)
+        return render(params)
     except ValueError as error:
         raise AnsibleFilterError("wandb_cr: %s" % error)
 

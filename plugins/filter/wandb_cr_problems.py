@@ -45,15 +45,17 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.onprem.wandb.plugins.module_utils.wandb_cr import RENDERERS
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_cr import renderer
 
 
 def wandb_cr_problems(params, api_version="v1"):
-    if api_version not in RENDERERS:
-        raise AnsibleFilterError("wandb_cr_problems: api_version must be one of %s, got %r" % (", ".join(sorted(RENDERERS)), api_version))
+    try:
+        problems, _render = renderer(api_version)
+    except ValueError as error:
+        raise AnsibleFilterError("wandb_cr_problems: %s" % error)
     if not isinstance(params, dict):
         return ["the wandb_cr inputs must be a dict, got %s" % type(params).__name__]
-    return RENDERERS[api_version][0](params)
+    return problems(params)
 
 
 class FilterModule(object):

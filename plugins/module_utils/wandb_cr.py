@@ -266,3 +266,10 @@ def render_cr_v1(params):
 
 
 RENDERERS = {"v1": (cr_v1_problems, render_cr_v1)}
+
+
+def renderer(api_version):
+    """(problems, render) functions of an API version; ValueError naming the versions that exist."""
+    if api_version not in RENDERERS:
+        raise ValueError("api_version must be one of %s, got %r" % (", ".join(sorted(RENDERERS)), api_version))
+    return RENDERERS[api_version]

@@ -169,3 +169,10 @@ def test_deep_merge_replaces_lists_and_scalars():
 def test_renderers_registry_has_v1():
     problems, render = wandb_cr.RENDERERS["v1"]
     assert problems is wandb_cr.cr_v1_problems and render is wandb_cr.render_cr_v1
+
+
+def test_renderer_names_the_versions_that_exist():
+    assert wandb_cr.renderer("v1") == wandb_cr.RENDERERS["v1"]
+    with pytest.raises(ValueError) as error:
+        wandb_cr.renderer("v2")
+    assert "api_version must be one of v1, got 'v2'" in str(error.value)

@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -272,45 +273,52 @@ def test_bad_ca_files_are_refused(tmp_path, kind, fragment):
     assert_rejected_before_change(run, fragment, path)
 
 
-def test_repository_source_upgrades_and_is_idempotent_then_archive_rolls_back(tmp_path):
-    """An internal Helm repository (served on loopback from the fixture chart, bumped to 0.1.1)."""
+def package_fixture(tmp_path, version, destination):
+    """The fixture chart bumped to `version`, packaged into `destination`; returns the archive."""
     chart = tmp_path / "operator"
     shutil.copytree(FIXTURE_CHART, chart)
     chart_yaml = chart / "Chart.yaml"
-    chart_yaml.write_text(chart_yaml.read_text().replace("version: 0.1.0-fixture", "version: 0.1.1-fixture"))
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["helm", "package", str(chart), "--destination", str(repo)], check=True, capture_output=True)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(repo))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    url = f"http://127.0.0.1:{server.server_port}"
-    subprocess.run(["helm", "repo", "index", str(repo), "--url", url], check=True, capture_output=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    source = {"wandb_operator_chart_source": "repository", "wandb_operator_chart_repo_url": url,
-              "wandb_operator_chart_version": "0.1.1-fixture"}
+    chart_yaml.write_text(chart_yaml.read_text().replace("version: 0.1.0-fixture", f"version: {version}"))
+    destination.mkdir(exist_ok=True)
+    subprocess.run(["helm", "package", str(chart), "--destination", str(destination)], check=True, capture_output=True)
+    return destination / f"operator-{version}.tgz"
+
+
+def assert_upgrade_is_idempotent_then_archive_rolls_back(source, version):
+    """Converge from `source` (upgrade to `version`, then 0 changed), then the scenario's archive again."""
     try:
         first = run_playbook("converge.yml", extra_vars=source)
         assert first.rc == 0, first.failure_messages()
         assert [t for t, _h in first.changed_tasks()] == ["Install or upgrade the operator chart"]
-        assert release_chart() == "operator-0.1.1-fixture"
+        assert release_chart() == f"operator-{version}"
         again = run_playbook("converge.yml", extra_vars=source)
         assert again.rc == 0, again.failure_messages()
         assert again.changed == 0, again.changed_tasks()
     finally:
-        server.shutdown()
         baseline = run_playbook("converge.yml")
     assert baseline.rc == 0, baseline.failure_messages()
     assert release_chart() == "operator-0.1.0-fixture"
 
 
+def test_repository_source_upgrades_and_is_idempotent_then_archive_rolls_back(tmp_path):
+    """An internal Helm repository (served on loopback from the fixture chart, bumped to 0.1.1)."""
+    repo = package_fixture(tmp_path, "0.1.1-fixture", tmp_path / "repo").parent
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(repo))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    url = f"http://127.0.0.1:{server.server_port}"
+    subprocess.run(["helm", "repo", "index", str(repo), "--url", url], check=True, capture_output=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert_upgrade_is_idempotent_then_archive_rolls_back(
+            {"wandb_operator_chart_source": "repository", "wandb_operator_chart_repo_url": url,
+             "wandb_operator_chart_version": "0.1.1-fixture"}, "0.1.1-fixture")
+    finally:
+        server.shutdown()
+
+
 def test_oci_source_from_a_registry_then_archive_rolls_back(tmp_path):
     """An internal OCI registry (distribution, Go-built by the rig, plain HTTP on loopback)."""
-    chart = tmp_path / "operator"
-    shutil.copytree(FIXTURE_CHART, chart)
-    chart_yaml = chart / "Chart.yaml"
-    chart_yaml.write_text(chart_yaml.read_text().replace("version: 0.1.0-fixture", "version: 0.1.2-fixture"))
-    subprocess.run(["helm", "package", str(chart), "--destination", str(tmp_path)], check=True, capture_output=True)
+    archive = package_fixture(tmp_path, "0.1.2-fixture", tmp_path / "packaged")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -320,31 +328,22 @@ def test_oci_source_from_a_registry_then_archive_rolls_back(tmp_path):
                                            "http": {"addr": f"127.0.0.1:{port}"}}))
     registry = subprocess.Popen(["registry", "serve", str(config_file)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        for _attempt in range(50):
+        for _attempt in range(50):  # until the registry listens (bounded: 50 x 0.2 s)
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
                 registry.poll()
                 assert registry.returncode is None, registry.stderr.read().decode()
-                threading.Event().wait(0.2)
-        subprocess.run(["helm", "push", str(tmp_path / "operator-0.1.2-fixture.tgz"), f"oci://127.0.0.1:{port}/charts",
-                        "--plain-http"], check=True, capture_output=True)
-        source = {"wandb_operator_chart_source": "oci", "wandb_operator_chart_oci_ref": f"oci://127.0.0.1:{port}/charts/operator",
-                  "wandb_operator_chart_version": "0.1.2-fixture", "wandb_operator_chart_plain_http": True}
-        first = run_playbook("converge.yml", extra_vars=source)
-        assert first.rc == 0, first.failure_messages()
-        assert [t for t, _h in first.changed_tasks()] == ["Install or upgrade the operator chart"]
-        assert release_chart() == "operator-0.1.2-fixture"
-        again = run_playbook("converge.yml", extra_vars=source)
-        assert again.rc == 0, again.failure_messages()
-        assert again.changed == 0, again.changed_tasks()
+                time.sleep(0.2)
+        subprocess.run(["helm", "push", str(archive), f"oci://127.0.0.1:{port}/charts", "--plain-http"],
+                       check=True, capture_output=True)
+        assert_upgrade_is_idempotent_then_archive_rolls_back(
+            {"wandb_operator_chart_source": "oci", "wandb_operator_chart_oci_ref": f"oci://127.0.0.1:{port}/charts/operator",
+             "wandb_operator_chart_version": "0.1.2-fixture", "wandb_operator_chart_plain_http": True}, "0.1.2-fixture")
     finally:
         registry.terminate()
         registry.wait(timeout=10)
-        baseline = run_playbook("converge.yml")
-    assert baseline.rc == 0, baseline.failure_messages()
-    assert release_chart() == "operator-0.1.0-fixture"
 
 
 def release_chart():
