@@ -10,6 +10,8 @@ __metaclass__ = type
 import re
 import ssl
 
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
+
 MINIMUM_VERSION = (7, 0, 0)
 # Policies that may drop keys without a TTL: W&B's queue entries have none.
 POLICIES_EVICTING_QUEUE = ("allkeys-lru", "allkeys-lfu", "allkeys-random")
@@ -21,22 +23,35 @@ def parse_version(text):
     return tuple(int(part) for part in match.groups()) if match else None
 
 
-def check_server(info):
-    """Failures for a Redis server, from INFO fields (server, memory, persistence)."""
-    failures = []
+def _judged(info):
+    """[(check, problems, detail when it passes)] for a Redis server, from INFO fields."""
     version = parse_version(info.get("redis_version"))
     if version is None:
-        failures.append("could not read a version from redis_version %r" % info.get("redis_version"))
+        version_problems = ["could not read a version from redis_version %r" % info.get("redis_version")]
     elif version < MINIMUM_VERSION:
-        failures.append("Redis %s is older than 7.0, the oldest W&B supports" % info.get("redis_version"))
+        version_problems = ["Redis %s is older than 7.0, the oldest W&B supports" % info.get("redis_version")]
+    else:
+        version_problems = []
     mode = info.get("redis_mode")
-    if mode and mode != "standalone":
-        failures.append("Redis runs in %s mode; W&B uses a single standalone Redis" % mode)
     policy = info.get("maxmemory_policy")
-    if policy in POLICIES_EVICTING_QUEUE:
-        failures.append("maxmemory-policy is %s, which can evict W&B's queue keys (they have no TTL); "
-                        "use volatile-lru or noeviction" % policy)
-    return failures
+    return [
+        ("version", version_problems, "Redis %s" % info.get("redis_version")),
+        ("mode", ["Redis runs in %s mode; W&B uses a single standalone Redis" % mode]
+         if mode and mode != "standalone" else [], mode or "standalone"),
+        ("maxmemory_policy", ["maxmemory-policy is %s, which can evict W&B's queue keys (they have no TTL); "
+                              "use volatile-lru or noeviction" % policy] if policy in POLICIES_EVICTING_QUEUE else [],
+         str(policy)),
+    ]
+
+
+def server_checks(info):
+    """Outcome per check (version, mode, maxmemory_policy) in the checklist vocabulary."""
+    return dict((name, outcome(problems, detail)) for name, problems, detail in _judged(info))
+
+
+def check_server(info):
+    """Failures for a Redis server, from INFO fields (server, memory, persistence)."""
+    return [problem for _name, problems, _detail in _judged(info) for problem in problems]
 
 
 def persistence_summary(info):

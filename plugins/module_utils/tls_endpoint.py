@@ -9,6 +9,8 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import not_run, outcome
+
 try:
     from cryptography import x509
     from cryptography.x509.oid import ExtensionOID
@@ -48,17 +50,35 @@ def describe(der, now=None):
     }
 
 
+def _judged(where, leaf, min_days, verify_error, legacy_accepted, legacy_checked):
+    """[(check, problems, detail when it passes)] for an endpoint."""
+    judged = [("chain", ["%s: the certificate chain does not verify: %s" % (where, verify_error)]
+               if verify_error else [], "verifies")]
+    if leaf is not None:
+        judged.append(("self_signed", ["%s: the certificate is self-signed (subject = issuer = %s)"
+                                       % (where, leaf["subject"])] if leaf["self_signed"] else [],
+                       "issued by %s" % leaf.get("issuer", "another certificate")))
+        judged.append(("expiry", ["%s: the certificate expires %s, in %d days; at least %d are required"
+                                  % (where, leaf["not_after"], leaf["days_left"], min_days)]
+                       if leaf["days_left"] < min_days else [],
+                       "%d days left (at least %d required)" % (leaf["days_left"], min_days)))
+    if legacy_checked:
+        judged.append(("legacy_protocols", ["%s: the server accepts %s; only TLS 1.2 and 1.3 may be offered"
+                                            % (where, version) for version in legacy_accepted],
+                       "TLS 1.0 and 1.1 refused"))
+    return judged
+
+
+def endpoint_checks(where, leaf, min_days, verify_error=None, legacy_accepted=(), legacy_checked=True):
+    """Outcome per check (chain, self_signed, expiry, legacy_protocols), in the checklist vocabulary."""
+    checks = dict((name, outcome(problems, detail)) for name, problems, detail
+                  in _judged(where, leaf, min_days, verify_error, legacy_accepted, legacy_checked))
+    if not legacy_checked:
+        checks["legacy_protocols"] = not_run("check_legacy_protocols is false")
+    return checks
+
+
 def endpoint_problems(where, leaf, min_days, verify_error=None, legacy_accepted=()):
     """Sentences for what is wrong with an endpoint, from its leaf and the handshake outcomes."""
-    problems = []
-    if verify_error:
-        problems.append("%s: the certificate chain does not verify: %s" % (where, verify_error))
-    if leaf is not None:
-        if leaf["self_signed"]:
-            problems.append("%s: the certificate is self-signed (subject = issuer = %s)" % (where, leaf["subject"]))
-        if leaf["days_left"] < min_days:
-            problems.append("%s: the certificate expires %s, in %d days; at least %d are required"
-                            % (where, leaf["not_after"], leaf["days_left"], min_days))
-    for version in legacy_accepted:
-        problems.append("%s: the server accepts %s; only TLS 1.2 and 1.3 may be offered" % (where, version))
-    return problems
+    return [problem for _name, problems, _detail in _judged(where, leaf, min_days, verify_error, legacy_accepted, True)
+            for problem in problems]

@@ -86,7 +86,7 @@ failures:
   elements: str
   sample: ["POST https://wandb.example.com/ with 11010048 bytes answered HTTP 413 Request Entity Too Large: raise the proxy's body limit"]
 checks:
-  description: Outcome per check, C(passed), C(failed) or C(not run) with the reason.
+  description: Outcome per check, C(passed), C(failed: <why>) or C(not run: <why>).
   returned: always
   type: dict
   sample: {large_body: passed, forwarded_headers: passed, hsts: passed, redirect: passed, websocket: passed}
@@ -106,6 +106,7 @@ import ssl
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.http_proxy import (
     forwarded_problems,
     hsts_problems,
@@ -172,7 +173,7 @@ def main():
     failures, checks, result = [], {}, dict(changed=False)
 
     def record(name, problems):
-        checks[name] = "failed" if problems else "passed"
+        checks[name] = outcome(problems)
         failures.extend(problems)
 
     sent = "POST %s with %d bytes" % (params["url"], params["body_size"])

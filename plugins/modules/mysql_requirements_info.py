@@ -40,7 +40,14 @@ options:
       - Host part of O(user).
     type: str
     default: '%'
-  required_settings:
+  required_checks:
+  description: >-
+    Outcome per check (C(connection), C(server), one per required setting, C(database), C(grants)):
+    C(passed) with the value found, C(failed: <why>) or C(not run: <why>).
+  returned: always
+  type: dict
+  sample: {connection: "passed: 10.0.0.5:3306", server: "passed: mysql 8.4.3", binlog_format: "passed: ROW"}
+settings:
     description:
       - Settings to check instead of W&B's defaults (binlog_format ROW,
         innodb_online_alter_log_max_size 268435456, sync_binlog 1, innodb_flush_log_at_trx_commit 1,
@@ -143,6 +150,7 @@ grants:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.mysql_connection import (
     HAS_PYMYSQL,
     PYMYSQL_IMPORT_ERROR,
@@ -205,32 +213,44 @@ def main():
     try:
         connection = mysql_connect(params)
     except MySQLConnectError as exc:
-        module.fail_json(msg=str(exc), failures=[str(exc)], passed=False)
+        module.fail_json(msg=str(exc), failures=[str(exc)], passed=False, checks={"connection": outcome([str(exc)])})
 
     failures = []
+    checks = {"connection": outcome([], target)}
     try:
         with connection.cursor() as cursor:
             version, comment, actual = read_server(cursor, required)
             server = parse_server_version(version, comment)
-            failures.extend(check_server(server))
+            server_failures = check_server(server)
+            failures.extend(server_failures)
+            checks["server"] = outcome(server_failures, "%s %s" % (server["flavour"], version_text(server["version"])))
             settings, setting_failures = check_settings(actual, required)
             failures.extend(setting_failures)
+            for name, judged in sorted(settings.items()):
+                checks[name] = outcome([] if judged["ok"] else ["%s is %s, W&B requires %s" % (
+                    name, "unset" if judged["actual"] is None else judged["actual"], judged["expected"])],
+                    str(judged["actual"]))
             charset, collation = read_database(cursor, params["database"])
             database_failures = check_database(params["database"], charset, collation)
             failures.extend(database_failures)
+            checks["database"] = outcome(database_failures, "%s (%s, %s)" % (params["database"], charset, collation))
+            grant_failures = []
             try:
                 grant_lines = read_grants(cursor, params["user"], params["user_host"])
                 grants_ok = grants_cover_database(grant_lines, params["database"])
             except Exception as exc:  # pylint: disable=broad-except
                 grant_lines, grants_ok = [], False
-                failures.append("cannot read the grants of %s@%s: %s" % (params["user"], params["user_host"], exc))
+                grant_failures.append("cannot read the grants of %s@%s: %s" % (params["user"], params["user_host"], exc))
             else:
                 if not grants_ok:
-                    failures.append("%s@%s lacks ALL PRIVILEGES ON %s.* WITH GRANT OPTION (found: %s)" % (
+                    grant_failures.append("%s@%s lacks ALL PRIVILEGES ON %s.* WITH GRANT OPTION (found: %s)" % (
                         params["user"] or "the connected user", params["user_host"], params["database"],
                         "; ".join(grant_lines) or "no grants"))
+            failures.extend(grant_failures)
+            checks["grants"] = outcome(grant_failures, "ALL PRIVILEGES ON %s.*" % params["database"])
     except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg="reading %s failed: %s" % (target, exc), failures=[str(exc)], passed=False)
+        checks["read"] = outcome(["reading %s failed: %s" % (target, exc)])
+        module.fail_json(msg="reading %s failed: %s" % (target, exc), failures=[str(exc)], passed=False, checks=checks)
     finally:
         connection.close()
 
@@ -238,6 +258,7 @@ def main():
         changed=False,
         passed=not failures,
         failures=failures,
+        checks=checks,
         server=dict(flavour=server["flavour"], version=version_text(server["version"]),
                     version_string=server["version_string"], version_comment=server["version_comment"]),
         settings=settings,

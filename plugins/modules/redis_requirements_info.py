@@ -110,6 +110,13 @@ round_trip:
   returned: when connected
   type: bool
   sample: true
+checks:
+  description: >-
+    Outcome per check (C(connection), C(version), C(mode), C(maxmemory_policy), C(round_trip)):
+    C(passed) with a detail, C(failed: <why>) or C(not run: <why>).
+  returned: always
+  type: dict
+  sample: {connection: "passed: 10.0.0.6:6379 as wandb", version: "passed: Redis 7.0.15", round_trip: passed}
 tls:
   description: Whether the connection used TLS.
   returned: always
@@ -121,10 +128,12 @@ import traceback
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.redis_requirements import (
     check_server,
     describe_connection_error,
     persistence_summary,
+    server_checks,
 )
 
 try:
@@ -168,7 +177,7 @@ def main():
         if params["ca_cert"]:
             kwargs["ssl_ca_certs"] = params["ca_cert"]
 
-    result = dict(changed=False, tls=params["tls"], failures=[], passed=False)
+    result = dict(changed=False, tls=params["tls"], failures=[], passed=False, checks={})
     client = redis.Redis(**kwargs)
     try:
         info = client.info("everything")
@@ -180,6 +189,7 @@ def main():
     except Exception as exc:  # pylint: disable=broad-except
         message = describe_connection_error(exc, target, params["tls"], params["ca_cert"])
         result["failures"] = [message]
+        result["checks"] = {"connection": outcome([message])}
         if params["fail_on_failure"]:
             module.fail_json(msg=message, **result)
         module.exit_json(**result)
@@ -187,9 +197,13 @@ def main():
         client.close()
 
     failures = check_server(info)
-    if not result["round_trip"]:
-        failures.append("a value written to %s did not read back" % target)
+    round_trip = [] if result["round_trip"] else ["a value written to %s did not read back" % target]
+    failures.extend(round_trip)
+    checks = {"connection": outcome([], target + (" as %s" % params["username"] if params["username"] else ""))}
+    checks.update(server_checks(info))
+    checks["round_trip"] = outcome(round_trip, "a probe key was written, read back and deleted")
     result.update(
+        checks=checks,
         server=dict(version=info.get("redis_version"), mode=info.get("redis_mode")),
         memory=dict(maxmemory=info.get("maxmemory"), maxmemory_policy=info.get("maxmemory_policy")),
         persistence=persistence_summary(info),

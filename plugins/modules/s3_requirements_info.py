@@ -137,7 +137,7 @@ failures:
     Access-Control-Request-Method: PUT answered HTTP 204 with Access-Control-Allow-Origin: (absent), ...:
     the W&B origin is not allowed"]
 checks:
-  description: Outcome per check, C(passed), C(failed) or C(not run) (with the reason).
+  description: Outcome per check, C(passed), C(failed: <why>) or C(not run: <why>).
   returned: always
   type: dict
   sample: {bucket: passed, presigned_put: passed, presigned_get: passed, presigned_head: passed,
@@ -168,6 +168,7 @@ import traceback
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import PASSED, outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.s3_requirements import (
     cluster_problems,
     cluster_summary,
@@ -191,8 +192,6 @@ except ImportError:
     HAS_BOTO3 = False
     BOTO3_IMPORT_ERROR = traceback.format_exc()
 
-PASSED = "passed"
-FAILED = "failed"
 
 
 def without_query(url):
@@ -239,7 +238,7 @@ class Probe(object):
                                         self.params["key_prefix"] + "cors-preflight")
 
     def record(self, name, problems):
-        self.checks[name] = FAILED if problems else PASSED
+        self.checks[name] = outcome(problems)
         self.failures.extend(problems)
         return not problems
 

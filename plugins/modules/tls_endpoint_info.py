@@ -90,6 +90,13 @@ failures:
   type: list
   elements: str
   sample: ["wandb.example.com (10.0.0.5:443): the certificate expires 2026-12-01T00:00:00+00:00, in 9 days; at least 14 are required"]
+checks:
+  description: >-
+    Outcome per check (C(handshake), C(chain), C(self_signed), C(expiry), C(legacy_protocols)):
+    C(passed) with a detail, C(failed: <why>) or C(not run: <why>).
+  returned: always
+  type: dict
+  sample: {handshake: "passed: TLSv1.3, TLS_AES_256_GCM_SHA384", chain: "passed: verifies", expiry: "passed: 300 days left (at least 14 required)"}
 verified:
   description: Whether the chain and the name verified.
   returned: when connected
@@ -130,9 +137,11 @@ import ssl
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.tls_endpoint import (
     HAS_CRYPTOGRAPHY,
     describe,
+    endpoint_checks,
     endpoint_problems,
 )
 
@@ -210,6 +219,7 @@ def main():
         leaf_der, chain_der, protocol, cipher = handshake(params, reader)
     except (OSError, ssl.SSLError, socket.timeout) as error:
         result["failures"] = ["%s: no TLS handshake: %s" % (where, error)]
+        result["checks"] = {"handshake": outcome(result["failures"])}
         if module.params["fail_on_failure"]:
             module.fail_json(msg=result["failures"][0], **result)
         module.exit_json(**result)
@@ -229,10 +239,13 @@ def main():
     if params["check_legacy_protocols"]:
         legacy = dict((name, legacy_outcome(params, name, attribute)) for name, attribute in LEGACY)
     judged_leaf = dict(leaf, self_signed=leaf["self_signed"] and not params["allow_self_signed"])
-    failures = endpoint_problems(where, judged_leaf, params["min_days"], verify_error,
-                                 [name for name, outcome in legacy.items() if outcome == "accepted"])
+    accepted = [name for name, said in legacy.items() if said == "accepted"]
+    failures = endpoint_problems(where, judged_leaf, params["min_days"], verify_error, accepted)
+    checks = dict(handshake=outcome([], "%s, %s" % (protocol, cipher)))
+    checks.update(endpoint_checks(where, judged_leaf, params["min_days"], verify_error, accepted,
+                                  params["check_legacy_protocols"]))
     result.update(
-        passed=not failures, failures=failures, verified=verify_error is None, certificate=leaf,
+        passed=not failures, failures=failures, checks=checks, verified=verify_error is None, certificate=leaf,
         chain=[{"subject": c["subject"], "issuer": c["issuer"]} for c in chain], protocol=protocol, cipher=cipher,
     )
     if params["check_legacy_protocols"]:

@@ -72,3 +72,12 @@ def test_describe_noauth_and_plain_errors():
         "r:1 requires authentication and none was given"
     assert req.describe_connection_error(Exception("Connection refused"), "r:1", False, None) == \
         "cannot connect to Redis at r:1: Connection refused"
+
+
+def test_server_checks_one_outcome_per_requirement():
+    assert req.server_checks(GOOD) == {"version": "passed: Redis 7.0.15", "mode": "passed: standalone",
+                                       "maxmemory_policy": "passed: volatile-lru"}
+    bad = req.server_checks({**GOOD, "redis_version": "6.2.1", "maxmemory_policy": "allkeys-lru"})
+    assert bad["version"] == "failed: Redis 6.2.1 is older than 7.0, the oldest W&B supports"
+    assert bad["maxmemory_policy"].startswith("failed: maxmemory-policy is allkeys-lru")
+    assert bad["mode"] == "passed: standalone"

@@ -119,11 +119,11 @@ def test_cluster_healthy_with_eight_drives_and_module_checks_pass():
 
 def test_module_reports_a_foreign_origin_and_an_over_privileged_key():
     foreign = check(check_origin="https://elsewhere.example.test")
-    assert foreign["passed"] is False and foreign["checks"]["cors"] == "failed"
+    assert foreign["passed"] is False and foreign["checks"]["cors"].startswith("failed: ")
     assert "Origin: https://elsewhere.example.test" in foreign["failures"][0]
     assert "the W&B origin is not allowed" in foreign["failures"][0]
     root = check(check_access_key=ROOT_USER, check_secret_key=ROOT_PASSWORD)
-    assert root["checks"]["least_privilege"] == "failed"
+    assert root["checks"]["least_privilege"].startswith("failed: ")
     assert any("it is not limited to bucket wandb" in failure for failure in root["failures"])
 
 

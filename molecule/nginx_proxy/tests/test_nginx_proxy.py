@@ -66,8 +66,9 @@ def test_modules_report_failures_with_what_came_back():
     tls, proxy = checks(check_min_days=90, check_body_size=70 * 1024 * 1024)
     assert tls["passed"] is False
     assert re.search(r"in 5[0-9] days; at least 90 are required", tls["failures"][0]), tls["failures"]
-    assert proxy["checks"]["large_body"] == "failed"
+    assert tls["checks"]["expiry"] == "failed: " + tls["failures"][0], tls["checks"]
     assert "with 73400320 bytes answered HTTP 413" in proxy["failures"][0]
+    assert proxy["checks"]["large_body"] == "failed: " + proxy["failures"][0]
     untrusted, _proxy = checks(check_ca=str(PKI / "proxy.crt"))
     assert untrusted["verified"] is False and "does not verify" in untrusted["failures"][0]
     wrong_name, _proxy = checks(check_server_name="other.example.test")
