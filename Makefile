@@ -28,6 +28,16 @@ build:  ## Build the collection tarball, install it and syntax-check every playb
 molecule:  ## Every Molecule scenario (create, converge, idempotence, verify, destroy)
 	bash tests/run.sh molecule
 
+.PHONY: lab lab-down lab-info
+lab:  ## Bring up the local lab (the whole stack in containers), converge it and print the verify report
+	bash tests/lab/lab.sh up
+
+lab-down:  ## Tear the local lab down (containers, network, its secrets)
+	bash tests/lab/lab.sh down
+
+lab-info:  ## Print the lab's verify report and how to reach each service
+	bash tests/lab/lab.sh info
+
 .PHONY: bench
 bench:  ## Time first converge, idempotent re-run and check mode of a scenario (SCENARIO=common RUNS=3)
 	bash tests/bench/converge.sh $(or $(SCENARIO),common) $(or $(RUNS),3)

@@ -86,6 +86,9 @@ do_build() {
 
 do_molecule() {
     local scenario_file scenario failed=()
+    # The full-stack scenario (molecule/lab) reads the lab directory: its vaulted secrets and inventory.
+    bash "${REPO_ROOT}/tests/lab/lab.sh" init
+    export ONPREM_WANDB_LAB_DIR="${ONPREM_WANDB_LAB_DIR:-${ONPREM_WANDB_CACHE}/lab}"
     for scenario_file in "${REPO_ROOT}"/molecule/*/molecule.yml; do
         scenario="$(basename "$(dirname "${scenario_file}")")"
         log "molecule: scenario ${scenario}"

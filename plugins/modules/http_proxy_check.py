@@ -172,8 +172,8 @@ def main():
     target = Target(params)
     failures, checks, result = [], {}, dict(changed=False)
 
-    def record(name, problems):
-        checks[name] = outcome(problems)
+    def record(name, problems, detail=""):
+        checks[name] = outcome(problems, detail)
         failures.extend(problems)
 
     sent = "POST %s with %d bytes" % (params["url"], params["body_size"])
@@ -186,7 +186,7 @@ def main():
             problems.append("%s answered HTTP 413 %s: raise the proxy's body limit" % (sent, reason))
         elif not 200 <= status < 300:
             problems.append("%s answered HTTP %d %s" % (sent, status, reason))
-        record("large_body", problems)
+        record("large_body", problems, "%d bytes answered HTTP %d" % (params["body_size"], status))
         if params["expect_echo"] and status == 200:
             echo = json.loads(body)
             problems = forwarded_problems(echo.get("headers", {}), target.scheme, target.host_header)

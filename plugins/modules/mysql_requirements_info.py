@@ -80,7 +80,7 @@ EXAMPLES = r"""
   onprem.wandb.mysql_requirements_info:
     login_host: mysql1.example.internal
     login_user: wandb_local
-    login_password: "{{ vault_mysql_wandb_password }}"
+    login_password: "{{ vault_mysql_user_password }}"
     ca_cert: /etc/ssl/certs/site-ca.pem
     fail_on_failure: false
   delegate_to: localhost

@@ -83,7 +83,7 @@ def parse_report(stdout: str, rc: int, stderr: str = "") -> PlaybookRun:
 
 
 def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bool = False,
-                 diff: bool = False) -> PlaybookRun:
+                 diff: bool = False, args: list | None = None) -> PlaybookRun:
     """Run a playbook of the scenario against its containers and parse the JSON report."""
     playbook = Path(playbook)
     if not playbook.is_absolute():
@@ -95,6 +95,7 @@ def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bo
         cmd.append("--check")
     if diff:
         cmd.append("--diff")
+    cmd += list(args or [])
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         # Extra vars go through a mode-0600 file, never on the command line (they may hold secrets).
