@@ -38,6 +38,9 @@ lab-down:  ## Tear the local lab down (containers, network, its secrets)
 lab-info:  ## Print the lab's verify report and how to reach each service
 	bash tests/lab/lab.sh info
 
-.PHONY: bench
+.PHONY: bench bench-lab
+bench-lab:  ## Time the lab: first converge, idempotent re-run, check --diff and verify (table + ratios)
+	bash tests/bench/lab.sh
+
 bench:  ## Time first converge, idempotent re-run and check mode of a scenario (SCENARIO=common RUNS=3)
 	bash tests/bench/converge.sh $(or $(SCENARIO),common) $(or $(RUNS),3)

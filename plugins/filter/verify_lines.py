@@ -11,7 +11,8 @@ name: verify_lines
 short_description: Turn a check module's result into verify report lines, one per check
 version_added: 0.1.0
 description:
-  - Reads the C(checks) a check module returned (C(passed), C(passed: <detail>), C(failed: <why>),
+  - >-
+    Reads the C(checks) a check module returned (C(passed), C(passed: <detail>), C(failed: <why>),
     C(not run: <why>)) and makes one line per check for P(onprem.wandb.verify_report#filter).
   - A check that did not run is a C(skip) line, never a pass. A module that failed outright (no
     connection, missing library) becomes one C(fail) line with its message. A skipped task is a

@@ -86,7 +86,9 @@ failures:
   elements: str
   sample: ["POST https://wandb.example.com/ with 11010048 bytes answered HTTP 413 Request Entity Too Large: raise the proxy's body limit"]
 checks:
-  description: Outcome per check, C(passed), C(failed: <why>) or C(not run: <why>).
+  description: >-
+    Outcome per check: C(passed) (with a detail where there is one), C(failed: <why>) or
+    C(not run: <why>).
   returned: always
   type: dict
   sample: {large_body: passed, forwarded_headers: passed, hsts: passed, redirect: passed, websocket: passed}

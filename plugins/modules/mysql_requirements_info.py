@@ -40,14 +40,7 @@ options:
       - Host part of O(user).
     type: str
     default: '%'
-  required_checks:
-  description: >-
-    Outcome per check (C(connection), C(server), one per required setting, C(database), C(grants)):
-    C(passed) with the value found, C(failed: <why>) or C(not run: <why>).
-  returned: always
-  type: dict
-  sample: {connection: "passed: 10.0.0.5:3306", server: "passed: mysql 8.4.3", binlog_format: "passed: ROW"}
-settings:
+  required_settings:
     description:
       - Settings to check instead of W&B's defaults (binlog_format ROW,
         innodb_online_alter_log_max_size 268435456, sync_binlog 1, innodb_flush_log_at_trx_commit 1,
@@ -120,6 +113,13 @@ server:
       description: The server's C(@@version_comment).
       type: str
       sample: MySQL Community Server - GPL
+checks:
+  description: >-
+    Outcome per check (C(connection), C(server), one per required setting, C(database), C(grants)):
+    C(passed) with the value found, C(failed: <why>) or C(not run: <why>).
+  returned: always
+  type: dict
+  sample: {connection: "passed: 10.0.0.5:3306", server: "passed: mysql 8.4.3", binlog_format: "passed: ROW"}
 settings:
   description: Each required setting with its expected and actual value.
   returned: success

@@ -137,7 +137,9 @@ failures:
     Access-Control-Request-Method: PUT answered HTTP 204 with Access-Control-Allow-Origin: (absent), ...:
     the W&B origin is not allowed"]
 checks:
-  description: Outcome per check, C(passed), C(failed: <why>) or C(not run: <why>).
+  description: >-
+    Outcome per check: C(passed) (with a detail where there is one), C(failed: <why>) or
+    C(not run: <why>).
   returned: always
   type: dict
   sample: {bucket: passed, presigned_put: passed, presigned_get: passed, presigned_head: passed,
@@ -191,7 +193,6 @@ try:
 except ImportError:
     HAS_BOTO3 = False
     BOTO3_IMPORT_ERROR = traceback.format_exc()
-
 
 
 def without_query(url):

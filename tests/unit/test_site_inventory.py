@@ -169,3 +169,15 @@ def test_the_shipped_example_site_lists_every_group():
     for group in ("wandb_servers", "wandb_mysql", "wandb_minio", "wandb_redis", "wandb_proxy", "wandb_operator"):
         assert group in listed, group
     assert len(listed["wandb_minio"]["hosts"]) == 4
+
+
+@pytest.mark.parametrize("name", ["example", "lab"])
+def test_the_committed_site_files_expand(name):
+    """sites/example.yml and sites/lab.yml (the lab's site) show every group and host."""
+    path = Path(__file__).resolve().parents[2] / "sites" / f"{name}.yml"
+    run = ansible_inventory(path, "--graph")
+    assert run.returncode == 0, run.stderr
+    for group in ("@wandb_servers:", "@wandb_mysql:", "@wandb_minio:", "@wandb_redis:", "@wandb_proxy:", "@wandb_operator:"):
+        assert group in run.stdout, run.stdout
+    minio = [line.strip(" |-") for line in run.stdout.splitlines() if "minio" in line and "@" not in line]
+    assert len(minio) == 4, run.stdout

@@ -53,16 +53,20 @@ def assert_no_secret(text: str, secrets: dict, where: str) -> None:
         assert value not in text, f"{name} appears in {where}"
 
 
+def inventory(*args):
+    return json.loads(subprocess.run([str(BIN / "ansible-inventory"), "-i", str(INVENTORY / "lab.yml"), *args],
+                                     env=lab_env(), capture_output=True, text=True, check=True).stdout)
+
+
 def test_site_file_expands_to_every_group_and_host():
-    out = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(INVENTORY / "lab.yml"), "--list"],
-                         env=lab_env(), capture_output=True, text=True, check=True).stdout
-    inventory = json.loads(out)
-    assert inventory["wandb_servers"]["children"] == ["wandb_mysql", "wandb_minio", "wandb_redis", "wandb_proxy"]
-    assert inventory["wandb_minio"]["hosts"] == [f"onprem-wandb-lab-minio{n}" for n in range(1, 5)]
-    assert inventory["wandb_operator"]["hosts"] == ["localhost"]
-    minio1 = inventory["_meta"]["hostvars"]["onprem-wandb-lab-minio1"]
+    listed = inventory("--list")
+    assert listed["wandb_servers"]["children"] == ["wandb_mysql", "wandb_minio", "wandb_redis", "wandb_proxy"]
+    assert listed["wandb_minio"]["hosts"] == [f"onprem-wandb-lab-minio{n}" for n in range(1, 5)]
+    assert listed["wandb_operator"]["hosts"] == ["localhost"]
+    minio1 = inventory("--host", "onprem-wandb-lab-minio1")
     assert minio1["minio_drives"] == ["/srv/minio/disk1", "/srv/minio/disk2"]
     assert minio1["minio_root_password"] == "{{ vault_minio_root_password }}"  # a reference, never the value
+    assert minio1["ansible_connection"] == "community.docker.docker" and minio1["wandb_url"] == "https://wandb.lab.test"
 
 
 def test_verify_report_is_green_for_the_whole_stack(verify_run):
@@ -92,14 +96,13 @@ def test_verify_report_is_green_for_the_whole_stack(verify_run):
     printed = [result for name, _host, result in run.tasks if name == "Print the checklist"][0]["msg"].splitlines()
     assert len(printed) == len(lines) + 2 and printed[-1] == report["verdict"]
     assert [row.split()[1] for row in printed[1:-1]] == [line["component"] for line in lines]
-    assert [line["component"] for line in lines] == sorted((line["component"] for line in lines),
-                                                          key=["mysql", "minio", "redis", "proxy", "operator"].index)
+    order = ["mysql", "minio", "redis", "proxy", "operator"]
+    assert [line["component"] for line in lines] == sorted((line["component"] for line in lines), key=order.index)
 
 
 def test_verify_fails_and_names_what_is_broken(tmp_path):
-    run = run_playbook("verify_report.yml", extra_vars={"wandb_verify_report_dir": str(tmp_path),
-                                                       "mysql_user_password": "not-the-password"},
-                       args=["--tags", "mysql"])
+    wrong = {"wandb_verify_report_dir": str(tmp_path), "mysql_user_password": "not-the-password"}
+    run = run_playbook("verify_report.yml", extra_vars=wrong, args=["--tags", "mysql"])
     assert run.rc != 0
     assert "1 required check(s) failed" in run.failure_messages() and "mysql connection" in run.failure_messages()
     report = json.loads((tmp_path / "lab-verify.json").read_text())
