@@ -43,14 +43,13 @@ def parse_outcome(value):
     return state, reason.strip()
 
 
-def result_lines(component, target, result, required=True, labels=None):
+def result_lines(component, target, result, required=True):
     """Report lines for one check module result.
 
     component: what was checked (mysql, minio, ...); target: where (host or endpoint);
     result: the registered module result; required: whether a failure fails the report (a bool
-    or a set of the check names that are required); labels: optional check name -> display name.
+    or a set of the check names that are required).
     """
-    labels = labels or {}
     result = result or {}
 
     def line(check, state, reason):
@@ -61,7 +60,7 @@ def result_lines(component, target, result, required=True, labels=None):
             status = "skip"
         else:
             status = "fail" if needed else "warn"
-        return {"component": component, "target": str(target), "check": labels.get(check, check),
+        return {"component": component, "target": str(target), "check": check,
                 "status": status, "required": bool(needed), "reason": reason}
 
     if result.get("skipped"):

@@ -13,6 +13,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
+
 # Server settings W&B requires (vendor on-prem guide), with their exact values.
 WANDB_REQUIRED_SETTINGS = {
     "binlog_format": "ROW",
@@ -116,6 +118,11 @@ def check_server(server):
     return failures
 
 
+def _setting_problem(name, judged):
+    return "%s is %s, W&B requires %s" % (name, "unset" if judged["actual"] is None else judged["actual"],
+                                          judged["expected"])
+
+
 def check_settings(actual, required=None):
     """Per-setting report {name: {expected, actual, ok}} and failures for W&B's settings."""
     required = WANDB_REQUIRED_SETTINGS if required is None else required
@@ -127,8 +134,14 @@ def check_settings(actual, required=None):
         ok = values_equal(expected, value)
         report[name] = {"expected": expected, "actual": value, "ok": ok}
         if not ok:
-            failures.append("%s is %s, W&B requires %s" % (name, "unset" if value is None else value, expected))
+            failures.append(_setting_problem(name, report[name]))
     return report, failures
+
+
+def settings_checks(report):
+    """Outcome per setting of a check_settings report, in the checklist vocabulary."""
+    return dict((name, outcome([] if judged["ok"] else [_setting_problem(name, judged)], str(judged["actual"])))
+                for name, judged in sorted(report.items()))
 
 
 def check_database(name, charset, collation):

@@ -166,6 +166,7 @@ from ansible_collections.onprem.wandb.plugins.module_utils.mysql_requirements im
     check_settings,
     grants_cover_database,
     parse_server_version,
+    settings_checks,
     version_text,
 )
 
@@ -226,10 +227,7 @@ def main():
             checks["server"] = outcome(server_failures, "%s %s" % (server["flavour"], version_text(server["version"])))
             settings, setting_failures = check_settings(actual, required)
             failures.extend(setting_failures)
-            for name, judged in sorted(settings.items()):
-                checks[name] = outcome([] if judged["ok"] else ["%s is %s, W&B requires %s" % (
-                    name, "unset" if judged["actual"] is None else judged["actual"], judged["expected"])],
-                    str(judged["actual"]))
+            checks.update(settings_checks(settings))
             charset, collation = read_database(cursor, params["database"])
             database_failures = check_database(params["database"], charset, collation)
             failures.extend(database_failures)

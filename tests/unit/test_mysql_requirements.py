@@ -128,3 +128,13 @@ def test_check_database():
 ])
 def test_grants_cover_database(lines, ok):
     assert req.grants_cover_database(lines, "wandb_local") is ok
+
+
+def test_settings_checks_one_outcome_per_setting_with_the_failure_sentence():
+    report, failures = req.check_settings({"binlog_format": "ROW", "sort_buffer_size": "262144"},
+                                          {"binlog_format": "ROW", "sort_buffer_size": "64M", "sync_binlog": 1})
+    checks = req.settings_checks(report)
+    assert checks == {"binlog_format": "passed: ROW",
+                      "sort_buffer_size": "failed: sort_buffer_size is 262144, W&B requires 64M",
+                      "sync_binlog": "failed: sync_binlog is unset, W&B requires 1"}
+    assert failures == [checks["sort_buffer_size"][len("failed: "):], checks["sync_binlog"][len("failed: "):]]
