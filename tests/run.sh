@@ -40,10 +40,16 @@ fi
 do_setup() {
     # ansible-test sanity runs shellcheck only when the program is there; a skipped check is no check.
     command -v shellcheck >/dev/null || { log "setup: installing shellcheck"; apt_install shellcheck; }
-    bash "${RIG_DIR}/ensure-docker.sh"
-    bash "${RIG_DIR}/setup-venv.sh"
-    bash "${RIG_DIR}/build-images.sh"
-    bash "${RIG_DIR}/build-tools.sh"
+    # The lab's browser test drives Debian's Chromium (headless, over chromedriver) with a CA in its own NSS db.
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v certutil >/dev/null; then
+        log "setup: installing chromium, chromium-driver and certutil (libnss3-tools)"
+        apt_install chromium chromium-driver libnss3-tools
+    fi
+    # Chained: errexit does not apply inside a function called as `stage ... || rc=$?`.
+    bash "${RIG_DIR}/ensure-docker.sh" \
+        && bash "${RIG_DIR}/setup-venv.sh" \
+        && bash "${RIG_DIR}/build-images.sh" \
+        && bash "${RIG_DIR}/build-tools.sh"
 }
 
 do_lint() {

@@ -101,7 +101,17 @@ def cluster_summary(info):
 
 
 def cluster_problems(summary, expected_nodes=None, expected_drives=None):
-    """What the cluster summary says is degraded or different from the inventory."""
+    """Where the cluster MinIO reports differs from the inventory (nodes, drives)."""
+    problems = []
+    if expected_nodes is not None and summary["nodes_total"] != expected_nodes:
+        problems.append("MinIO reports %d nodes, the inventory has %d" % (summary["nodes_total"], expected_nodes))
+    if expected_drives is not None and summary["drives_total"] != expected_drives:
+        problems.append("MinIO reports %d drives, the inventory has %d" % (summary["drives_total"], expected_drives))
+    return problems
+
+
+def degraded_problems(summary):
+    """Nodes or drives that are down: the pool still serves with quorum, but has less redundancy left."""
     problems = []
     if summary["nodes_offline"]:
         problems.append("MinIO nodes not online: %s (%d of %d online)"
@@ -109,8 +119,27 @@ def cluster_problems(summary, expected_nodes=None, expected_drives=None):
     if summary["drives_not_ok"]:
         problems.append("MinIO drives not ok: %s (%d of %d ok)"
                         % (", ".join(summary["drives_not_ok"]), summary["drives_ok"], summary["drives_total"]))
-    if expected_nodes is not None and summary["nodes_total"] != expected_nodes:
-        problems.append("MinIO reports %d nodes, the inventory has %d" % (summary["nodes_total"], expected_nodes))
-    if expected_drives is not None and summary["drives_total"] != expected_drives:
-        problems.append("MinIO reports %d drives, the inventory has %d" % (summary["drives_total"], expected_drives))
     return problems
+
+
+def mixed_content_problems(origin, endpoint_url):
+    """An https W&B page cannot use an http object store: browsers block it as Mixed Content."""
+    if str(origin or "").lower().startswith("https://") and str(endpoint_url).lower().startswith("http://"):
+        return ["W&B is served at %s over https but its object store endpoint is %s: browsers refuse the presigned "
+                "uploads and downloads of W&B's web UI as Mixed Content (an https page may not request http URLs). "
+                "Give W&B an https endpoint (the proxy serves one: wandb_object_store_url https://s3.<domain>)"
+                % (origin, endpoint_url)]
+    return []
+
+
+def single_node_problems(endpoint_url, endpoint_addresses, node_addresses, nodes_total):
+    """An endpoint that is one node of a multi-node cluster loses W&B its object store when that node is down."""
+    if not nodes_total or nodes_total < 2:
+        return []
+    wanted = {str(a).lower() for a in endpoint_addresses}
+    hits = sorted({str(node) for node in node_addresses if str(node).lower() in wanted})
+    if not hits:
+        return []
+    return ["the endpoint %s is the MinIO node %s, one of %d: when it is down W&B has no object store although the "
+            "cluster still serves; give W&B a name balanced over every node (the proxy's S3 endpoint or the site's "
+            "load balancer)" % (endpoint_url, " / ".join(hits), nodes_total)]

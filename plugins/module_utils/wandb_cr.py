@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.wandb contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The WeightsAndBiases custom resource, rendered from what the other roles of the collection know.
+"""The WeightsAndBiases custom resource, rendered from the endpoints the site declares.
 
 One place renders the resource so every site gets the same shape and a later API version (the
 operator's apps.wandb.com/v2, with SecretKeySelectors and conditions) can sit beside it as another
@@ -32,6 +32,12 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+# The site variables each renderer input comes from (docs/inventory.md), for the messages.
+SITE_VARIABLES = {
+    "mysql": {"host": "wandb_mysql_host", "port": "wandb_mysql_port", "database": "wandb_mysql_database",
+              "user": "wandb_mysql_user"},
+    "redis": {"host": "wandb_redis_host", "port": "wandb_redis_port"},
+}
 _SECRET_REFS = {
     "license_secret": ("name", "key"),
     "bucket_secret": ("name", "access_key_key", "secret_key_key"),
@@ -58,6 +64,39 @@ def _truthy(value):
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def endpoint_url_parts(url):
+    """(scheme, host, port, tls) of an endpoint URL such as https://s3.example.com; ValueError if it is not one."""
+    parts = urlsplit(str(url or ""))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not a URL with http:// or https:// and a host name")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("has a path, query or fragment; give the base URL only")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("has a port that is not 1-65535")
+    port = port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, parts.hostname, port, parts.scheme == "https"
+
+
+def bucket_problems(bucket):
+    """Why the object store inputs (url, name, region) cannot make global.bucket."""
+    variable = _var("bucket")
+    if not isinstance(bucket, dict) or not bucket:
+        return ["%s is missing or empty: it is made of the site's wandb_object_store_url, wandb_bucket and "
+                "wandb_bucket_region (url, name, region)" % variable]
+    problems = []
+    try:
+        endpoint_url_parts(bucket.get("url"))
+    except ValueError as error:
+        problems.append("%s.url (the site's wandb_object_store_url) must be the object store's base URL, "
+                        "https://s3.example.com: %r %s" % (variable, bucket.get("url"), error))
+    if not _BUCKET.match(str(bucket.get("name") or "")):
+        problems.append("%s.name (the site's wandb_bucket) must be an S3 bucket name (3-63 lower-case letters, "
+                        "digits, '.', '-'), got %r" % (variable, bucket.get("name")))
+    return problems
 
 
 def host_problems(host):
@@ -117,29 +156,19 @@ def cr_v1_problems(params):
         problems.append("%s must be a lower-case DNS label (default), got %r" % (_var("cr_namespace"), namespace))
     problems.extend(host_problems(params.get("host")))
 
-    bucket = params.get("bucket")
-    if not isinstance(bucket, dict) or not bucket:
-        problems.append("%s is missing or empty: it comes from the MinIO role's minio_wandb_bucket_info fact "
-                        "(run onprem.wandb.minio in the same play run first) or is set by the site "
-                        "(host, port, bucket, region, tls)" % _var("bucket"))
-    else:
-        missing = [key for key in ("host", "port", "bucket") if not bucket.get(key)]
-        if missing:
-            problems.append("%s lacks %s (has %s)" % (_var("bucket"), ", ".join(missing), ", ".join(sorted(bucket)) or "nothing"))
-        if bucket.get("port") and not _is_port(bucket["port"]):
-            problems.append("%s.port must be a TCP port 1-65535, got %r" % (_var("bucket"), bucket["port"]))
-        if bucket.get("bucket") and not _BUCKET.match(str(bucket["bucket"])):
-            problems.append("%s.bucket must be an S3 bucket name (3-63 lower-case letters, digits, '.', '-'), got %r"
-                            % (_var("bucket"), bucket["bucket"]))
+    problems.extend(bucket_problems(params.get("bucket")))
 
     for key, required in (("mysql", ("host", "port", "database", "user")), ("redis", ("host", "port"))):
         value = params.get(key)
         if not isinstance(value, dict) or not value:
-            problems.append("%s is missing or empty (needs %s)" % (_var(key), ", ".join(required)))
+            problems.append("%s is missing or empty (needs %s, from the site's %s)"
+                            % (_var(key), ", ".join(required), ", ".join(SITE_VARIABLES[key][f] for f in required)))
             continue
         missing = [field for field in required if not value.get(field)]
         if missing:
-            problems.append("%s lacks %s (has %s)" % (_var(key), ", ".join(missing), ", ".join(sorted(value)) or "nothing"))
+            problems.append("%s lacks %s (has %s): the site declares them (%s)"
+                        % (_var(key), ", ".join(missing), ", ".join(sorted(value)) or "nothing",
+                           ", ".join(SITE_VARIABLES[key][field] for field in missing)))
         if value.get("port") and not _is_port(value["port"]):
             problems.append("%s.port must be a TCP port 1-65535, got %r" % (_var(key), value["port"]))
 
@@ -187,13 +216,14 @@ def _env_value(value):
 
 
 def bucket_values(bucket, secret):
-    """global.bucket for an S3-compatible store (MinIO): name host:port, path bucket[?tls=true]."""
-    path = str(bucket["bucket"])
-    if _truthy(bucket.get("tls", False)):
+    """global.bucket for an S3-compatible store behind url: name host:port, path bucket[?tls=true]."""
+    _scheme, host, port, tls = endpoint_url_parts(bucket["url"])
+    path = str(bucket["name"])
+    if tls:
         path += "?tls=true"
     return {
         "provider": "s3",
-        "name": "%s:%s" % (bucket["host"], int(bucket["port"])),
+        "name": "%s:%s" % (host, port),
         "path": path,
         "region": str(bucket.get("region") or "us-east-1"),
         "secret": {

@@ -51,6 +51,24 @@ options:
   ca_bundle:
     description: CA bundle (PEM) that verifies an https endpoint; without it the default trust store is used.
     type: path
+  connect_host:
+    description:
+      - Address to connect to instead of resolving the endpoint's host name (a lab, or a check before DNS
+        is live), like C(curl --resolve). Requests still carry the name (Host header, TLS SNI) and TLS still
+        verifies the certificate against it.
+    type: str
+  declared_endpoint:
+    description:
+      - The endpoint is the one W&B and its users are given. Adds two checks, C(mixed_content) (an http
+        endpoint behind an https O(origin) fails: browsers block it) and C(single_node) (the endpoint is one
+        of O(node_addresses) of a multi-node cluster).
+    type: bool
+    default: false
+  node_addresses:
+    description: Names and addresses of the MinIO nodes, for the C(single_node) check.
+    type: list
+    elements: str
+    default: []
   origin:
     description:
       - The W&B origin (scheme, host and port of the W&B URL) that must pass CORS.
@@ -73,7 +91,9 @@ options:
     type: bool
     default: true
   check_minio_health:
-    description: Ask MinIO's C(/minio/health/cluster) whether the cluster has write quorum.
+    description:
+      - Ask MinIO's C(/minio/health/cluster) whether the cluster has write quorum (C(cluster_health)); with
+        the admin credentials also whether every node and drive is up (C(nodes_online)).
     type: bool
     default: false
   admin_access_key:
@@ -143,7 +163,9 @@ checks:
   returned: always
   type: dict
   sample: {bucket: passed, presigned_put: passed, presigned_get: passed, presigned_head: passed,
-           cors: passed, disallowed_origin: passed, least_privilege: passed, cluster_health: passed}
+           cors: passed, disallowed_origin: passed, least_privilege: passed, cluster_health: passed,
+           nodes_online: "failed: MinIO nodes not online: minio2:9000 (3 of 4 online)", mixed_content: passed,
+           single_node: passed}
 tls:
   description: Whether the endpoint is https.
   returned: always
@@ -165,18 +187,23 @@ cluster:
 import hashlib
 import json
 import os
+import socket
 import ssl
 import traceback
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.onprem.wandb.plugins.module_utils.checklist import PASSED, outcome
+from ansible_collections.onprem.wandb.plugins.module_utils.address_override import connect_to
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import PASSED, not_run, outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.s3_requirements import (
     cluster_problems,
     cluster_summary,
+    degraded_problems,
     disallowed_origin_problems,
+    mixed_content_problems,
     preflight_problems,
     response_origin_problems,
+    single_node_problems,
 )
 
 try:
@@ -342,8 +369,28 @@ class Probe(object):
             else:
                 result = cluster_summary(json.loads(body))
                 problems += cluster_problems(result, self.params["expected_nodes"], self.params["expected_drives"])
+                self.record("nodes_online", degraded_problems(result))
         self.record("cluster_health", problems)
         return result
+
+    def endpoint(self, hostname):
+        """The declared endpoint as its users meet it: https behind an https W&B, and not a single node."""
+        url = self.params["endpoint_url"]
+        origin = self.params["origin"]
+        if origin:
+            self.record("mixed_content", mixed_content_problems(origin, url))
+        else:
+            self.checks["mixed_content"] = not_run("no origin given")
+        nodes = self.params["node_addresses"]
+        total = self.params["expected_nodes"] or len(nodes)
+        addresses = {hostname}
+        if self.params["connect_host"]:
+            addresses.add(self.params["connect_host"])
+        try:
+            addresses.update(info[4][0] for info in socket.getaddrinfo(hostname, None))
+        except OSError:
+            pass  # a name that does not resolve here is judged by its name alone
+        self.record("single_node", single_node_problems(url, addresses, nodes, total))
 
 
 def main():
@@ -355,6 +402,9 @@ def main():
             secret_key=dict(type="str", required=True, no_log=True),
             region=dict(type="str", default="us-east-1"),
             ca_bundle=dict(type="path"),
+            connect_host=dict(type="str"),
+            declared_endpoint=dict(type="bool", default=False),
+            node_addresses=dict(type="list", elements="str", default=[]),
             origin=dict(type="str"),
             disallowed_origin=dict(type="str", default="https://not-wandb.invalid"),
             object_size=dict(type="int", default=1048576),
@@ -378,11 +428,19 @@ def main():
     if module.params["object_size"] < 1:
         module.fail_json(msg="object_size must be at least 1, got %d" % module.params["object_size"])
 
+    hostname = urllib3.util.parse_url(module.params["endpoint_url"]).host
+    with connect_to(hostname, module.params["connect_host"]):
+        run(module, hostname)
+
+
+def run(module, hostname):
     probe = Probe(module)
     key = "%s%s" % (module.params["key_prefix"], uuid.uuid4().hex)
     result = dict(changed=False, tls=module.params["endpoint_url"].startswith("https://"),
                   object_size=module.params["object_size"])
     try:
+        if module.params["declared_endpoint"]:
+            probe.endpoint(hostname)
         if module.params["check_minio_health"]:
             cluster = probe.minio_health()
             if cluster is not None:
@@ -400,6 +458,7 @@ def main():
     wanted = ["bucket", "presigned_put", "presigned_get", "presigned_head", "cors", "disallowed_origin"]
     wanted += ["least_privilege"] if module.params["check_least_privilege"] else []
     wanted += ["cluster_health"] if module.params["check_minio_health"] else []
+    wanted += ["mixed_content", "single_node"] if module.params["declared_endpoint"] else []
     for name in wanted:
         probe.checks.setdefault(name, "not run: an earlier check failed")
     result.update(passed=not probe.failures, failures=probe.failures, checks=probe.checks)

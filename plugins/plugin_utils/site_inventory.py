@@ -31,6 +31,7 @@ SITE_KEYS = {
     "site": "the site's short name (lower-case letters, digits, '-')",
     "domain": "the site's DNS domain (wandb_url defaults to https://wandb.<domain>)",
     "url": "the URL users open W&B at",
+    "endpoints": "the addresses W&B, its users and Kubernetes reach (object store, MySQL, Redis, CA bundle)",
     "components": "hosts per component (mysql, minio, redis, proxy, kubernetes)",
     "connection": "connection variables for every server (ansible_user, ansible_connection, ...)",
     "secrets": "role variable -> name of the vaulted variable holding it",
@@ -45,24 +46,40 @@ COMPONENT_KEYS = {
     "proxy": {"hosts", "certificate_mode"},
     "kubernetes": {"admin_host", "kubeconfig", "context", "ingress_class"},
 }
+ENDPOINT_KEYS = {
+    "object_store": "the object store's URL W&B and browsers use (default https://s3.<domain>)",
+    "object_store_served_by": "proxy (the nginx_proxy hosts serve it, balanced over every MinIO node) or "
+                              "external (the site's own load balancer; only checked)",
+    "accept_insecure_object_store": "true to accept an http object store behind an https W&B (browsers refuse it)",
+    "bucket": "W&B's bucket (default wandb)",
+    "mysql": "host[:port] Kubernetes reaches MySQL at (default <first mysql host>:3306)",
+    "redis": "host[:port] Kubernetes reaches Redis at (default <first redis host>:6379)",
+    "ca_bundle": "PEM file on the controller with the CA(s) W&B and the checks trust for these endpoints",
+}
+SERVED_BY = ("proxy", "external")
+DEFAULT_PORTS = {"mysql": 3306, "redis": 6379, "minio": 9000}
 REQUIRED_COMPONENTS = ("mysql", "minio", "redis", "proxy")
 GROUPS = {"mysql": "wandb_mysql", "minio": "wandb_minio", "redis": "wandb_redis", "proxy": "wandb_proxy"}
 SERVERS_GROUP = "wandb_servers"
 OPERATOR_GROUP = "wandb_operator"
 CERTIFICATE_MODES = ("files", "acme", "internal_ca")
-# The secrets the roles need, and the group whose hosts read each one.
+# The secrets the roles need: the groups whose hosts read each one, and the variable it becomes there.
+# The operator gets its own copies, so no role reads another group's variables.
 SECRETS = {
-    "wandb_license": "all",
-    "mysql_user_password": "wandb_mysql",
-    "minio_root_user": "wandb_minio",
-    "minio_root_password": "wandb_minio",
-    "minio_wandb_secret_key": "wandb_minio",
-    "redis_password": "wandb_redis",
+    "wandb_license": {"all": "wandb_license"},
+    "mysql_user_password": {"wandb_mysql": "mysql_user_password", "wandb_operator": "wandb_operator_mysql_password"},
+    "minio_root_user": {"wandb_minio": "minio_root_user"},
+    "minio_root_password": {"wandb_minio": "minio_root_password"},
+    "minio_wandb_secret_key": {"wandb_minio": "minio_wandb_secret_key",
+                               "wandb_operator": "wandb_operator_bucket_secret_key"},
+    "redis_password": {"wandb_redis": "redis_password", "wandb_operator": "wandb_operator_redis_password"},
 }
 REQUIRED_SECRETS = ("wandb_license", "mysql_user_password", "minio_root_user", "minio_root_password",
                     "minio_wandb_secret_key", "redis_password")
 _SITE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+_URL = re.compile(r"^(https?)://([A-Za-z0-9.-]+)(:([0-9]{1,5}))?/?$")
+_HOST_PORT = re.compile(r"^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,5}))?$")
 _VAULT_REF = re.compile(r"^vault_[a-z0-9_]+$")
 _SECRET_NAME = re.compile(r"(password|secret|license|token|private_key)", re.IGNORECASE)
 
@@ -129,6 +146,92 @@ def _hosts(where, value, problems):
     return hosts
 
 
+def _host_port(value, default_port):
+    """(host, port) of 'host[:port]'; None when it is not one."""
+    match = _HOST_PORT.match(str(value))
+    if not match:
+        return None
+    port = int(match.group(3)) if match.group(3) else default_port
+    return (match.group(1), port) if 1 <= port <= 65535 else None
+
+
+def wandb_url(spec):
+    return (spec.get("url") or "https://wandb.%s" % spec.get("domain")).rstrip("/")
+
+
+def object_store_url(spec):
+    endpoints = spec.get("endpoints") or {}
+    return str(endpoints.get("object_store") or "https://s3.%s" % spec.get("domain")).rstrip("/")
+
+
+def endpoint_problems(spec):
+    """What is wrong with the declared endpoints (each problem names the key, the value and what is allowed)."""
+    endpoints = spec.get("endpoints")
+    if endpoints is None:
+        endpoints = {}
+    if not isinstance(endpoints, dict):
+        return ["endpoints must be a mapping (%s), got %r" % (", ".join(sorted(ENDPOINT_KEYS)), endpoints)]
+    problems = _unknown("endpoints", endpoints, ENDPOINT_KEYS)
+    store = endpoints.get("object_store")
+    if store is not None and not (isinstance(store, str) and _URL.match(store)):
+        problems.append("endpoints.object_store must be the object store's base URL with its scheme "
+                        "(https://s3.example.com), got %r" % (store,))
+    served_by = endpoints.get("object_store_served_by", "proxy")
+    if served_by not in SERVED_BY:
+        problems.append("endpoints.object_store_served_by must be one of %s, got %r" % (", ".join(SERVED_BY), served_by))
+    accept = endpoints.get("accept_insecure_object_store", False)
+    if not isinstance(accept, bool):
+        problems.append("endpoints.accept_insecure_object_store must be true or false, got %r" % (accept,))
+    site_url = wandb_url(spec)
+    store_url = object_store_url(spec)
+    store_match, url_match = _URL.match(store_url), _URL.match(site_url)
+    if store_match and url_match:
+        if url_match.group(1) == "https" and store_match.group(1) == "http" and accept is not True:
+            problems.append(
+                "endpoints.object_store is %s but W&B is served at %s: browsers refuse the presigned uploads and "
+                "downloads as Mixed Content (an https page may not fetch http URLs). Serve the object store over "
+                "https, or set endpoints.accept_insecure_object_store: true to accept that W&B's web UI cannot "
+                "upload or show files" % (store_url, site_url))
+        if store_match.group(2).lower() == url_match.group(2).lower() and served_by == "proxy":
+            problems.append("endpoints.object_store (%s) has the same host name as W&B (%s): the proxy serves the S3 "
+                            "API under a name of its own (s3.<domain>)" % (store_url, site_url))
+        if served_by == "proxy" and store_match.group(1) == "http":
+            problems.append("endpoints.object_store is %s with object_store_served_by proxy: the proxy serves the "
+                            "object store over TLS only; use https://, or external for the site's own balancer"
+                            % store_url)
+    bucket = endpoints.get("bucket", "wandb")
+    if not isinstance(bucket, str) or not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", bucket):
+        problems.append("endpoints.bucket must be an S3 bucket name (3-63 lower-case letters, digits, '.', '-'), "
+                        "got %r" % (bucket,))
+    for name in ("mysql", "redis"):
+        value = endpoints.get(name)
+        if value is not None and _host_port(value, DEFAULT_PORTS[name]) is None:
+            problems.append("endpoints.%s must be host or host:port (port 1-65535) Kubernetes reaches %s at, got %r"
+                            % (name, name, value))
+    ca_bundle = endpoints.get("ca_bundle")
+    if ca_bundle is not None and not (isinstance(ca_bundle, str) and ca_bundle.strip()):
+        problems.append("endpoints.ca_bundle must be the path of a PEM file on the controller, got %r" % (ca_bundle,))
+    return problems
+
+
+def endpoint_vars(spec, hosts):
+    """The site-wide endpoint variables (docs/inventory.md) from the endpoints mapping and its derivations."""
+    endpoints = spec.get("endpoints") or {}
+    variables = {
+        "wandb_url": wandb_url(spec),
+        "wandb_object_store_url": object_store_url(spec),
+        "wandb_object_store_served_by": endpoints.get("object_store_served_by", "proxy"),
+        "wandb_object_store_accept_insecure": endpoints.get("accept_insecure_object_store", False),
+        "wandb_bucket": endpoints.get("bucket", "wandb"),
+    }
+    for name in ("mysql", "redis"):
+        host, port = _host_port(endpoints.get(name) or hosts[name][0], DEFAULT_PORTS[name])
+        variables.update({"wandb_%s_host" % name: host, "wandb_%s_port" % name: port})
+    if endpoints.get("ca_bundle"):
+        variables["wandb_ca_bundle"] = endpoints["ca_bundle"]
+    return variables
+
+
 def site_problems(spec):
     """Every problem of the site file; empty when it expands cleanly."""
     problems = []
@@ -184,6 +287,8 @@ def site_problems(spec):
             problems.append("components.proxy.certificate_mode must be one of %s, got %r"
                             % (", ".join(CERTIFICATE_MODES), component.get("certificate_mode")))
 
+    problems.extend(endpoint_problems(spec))
+
     secrets = spec.get("secrets") or {}
     if not isinstance(secrets, dict):
         problems.append("secrets must map role variables to vaulted variable names, got %r" % (secrets,))
@@ -234,8 +339,7 @@ def expand_site(spec):
     if problems:
         raise SiteError("site file", problems)
     components = spec["components"]
-    url = spec.get("url") or "https://wandb.%s" % spec["domain"]
-    all_vars = {"wandb_site": spec["site"], "wandb_domain": spec["domain"], "wandb_url": url.rstrip("/")}
+    all_vars = {"wandb_site": spec["site"], "wandb_domain": spec["domain"]}
     groups = {SERVERS_GROUP: {"hosts": [], "children": [], "vars": dict(spec.get("connection") or {})}}
     host_vars = {}
     secrets = spec.get("secrets") or {}
@@ -243,16 +347,21 @@ def expand_site(spec):
     for key, value in secrets.items():
         # The plugin writes the reference itself, so it marks it as a template Ansible may render.
         reference = value if is_vault_value(value) else trust_as_template("{{ %s }}" % value)
-        secret_vars.setdefault(SECRETS[key], {})[key] = reference
+        for group, variable in SECRETS[key].items():
+            secret_vars.setdefault(group, {})[variable] = reference
     all_vars.update(secret_vars.get("all", {}))
+    component_hosts = {}
+    for name in REQUIRED_COMPONENTS:
+        hosts = component_hosts[name] = []
+        for item in (components[name]["hosts"] if isinstance(components[name]["hosts"], list) else [components[name]["hosts"]]):
+            hosts.extend(expand(item))
+    all_vars.update(endpoint_vars(spec, component_hosts))
     all_vars.update(spec.get("vars") or {})
 
     for name in REQUIRED_COMPONENTS:
         group = GROUPS[name]
         component = components[name]
-        hosts = []
-        for item in (component["hosts"] if isinstance(component["hosts"], list) else [component["hosts"]]):
-            hosts.extend(expand(item))
+        hosts = component_hosts[name]
         variables = dict(secret_vars.get(group, {}))
         if name == "minio":
             drives = []
@@ -261,6 +370,9 @@ def expand_site(spec):
             variables["minio_drives"] = drives
         if name == "proxy":
             variables["nginx_proxy_cert_mode"] = component.get("certificate_mode", "files")
+            # The object store the proxy balances over: every MinIO node (site data, not another group's facts).
+            minio_port = ((spec.get("group_vars") or {}).get("wandb_minio") or {}).get("minio_port", DEFAULT_PORTS["minio"])
+            variables["nginx_proxy_minio_upstreams"] = ["%s:%s" % (host, minio_port) for host in component_hosts["minio"]]
         groups[group] = {"hosts": hosts, "children": [], "vars": variables}
         groups[SERVERS_GROUP]["children"].append(group)
         for host in hosts:
@@ -268,7 +380,7 @@ def expand_site(spec):
 
     kubernetes = components.get("kubernetes") or {}
     admin = kubernetes.get("admin_host", "localhost")
-    operator_vars = {}
+    operator_vars = dict(secret_vars.get(OPERATOR_GROUP, {}))
     for key, var in (("kubeconfig", "wandb_operator_kubeconfig"), ("context", "wandb_operator_context"),
                      ("ingress_class", "wandb_operator_ingress_class")):
         if key in kubernetes:

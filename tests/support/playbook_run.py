@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -84,9 +85,10 @@ def parse_report(stdout: str, rc: int, stderr: str = "") -> PlaybookRun:
 
 def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bool = False,
                  diff: bool = False, args: list | None = None) -> PlaybookRun:
-    """Run a playbook of the scenario against its containers and parse the JSON report."""
-    playbook = Path(playbook)
-    if not playbook.is_absolute():
+    """Run a playbook of the scenario (a file, or a collection playbook by FQCN) and parse the JSON report."""
+    if re.match(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$", str(playbook)):
+        pass  # onprem.wandb.<playbook>, exactly as a site runs it
+    elif not Path(playbook).is_absolute():
         playbook = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / playbook
     ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
     # The inventory directory, as Molecule passes it: the generated file plus provisioner.inventory.hosts.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.onprem.wandb.plugins.module_utils import s3_requirements as req
 
 URL = "https://minio1:9000/wandb/probe"
@@ -70,10 +72,41 @@ def test_cluster_summary_and_problems():
                        "drives_ok": 3, "drives_not_ok": ["http://minio2:9000/d1 (offline)"], "standard_parity": 2,
                        "sets": [1], "drives_per_set": [4]}
     assert req.cluster_problems(summary, expected_nodes=4, expected_drives=8) == [
-        "MinIO nodes not online: minio2:9000 (1 of 2 online)",
-        "MinIO drives not ok: http://minio2:9000/d1 (offline) (3 of 4 ok)",
         "MinIO reports 2 nodes, the inventory has 4",
         "MinIO reports 4 drives, the inventory has 8",
     ]
+    # A node down is degraded redundancy, reported on its own (the pool still serves with quorum).
+    assert req.degraded_problems(summary) == [
+        "MinIO nodes not online: minio2:9000 (1 of 2 online)",
+        "MinIO drives not ok: http://minio2:9000/d1 (offline) (3 of 4 ok)",
+    ]
+    assert req.cluster_problems(summary, expected_nodes=2, expected_drives=4) == []
     healthy = dict(INFO, servers=[INFO["servers"][0]])
     assert req.cluster_problems(req.cluster_summary(healthy), 1, 2) == []
+    assert req.degraded_problems(req.cluster_summary(healthy)) == []
+
+
+@pytest.mark.parametrize(("origin", "endpoint", "blocked"), [
+    ("https://wandb.example.com", "http://minio1:9000", True),
+    ("https://wandb.example.com", "HTTP://minio1:9000", True),
+    ("https://wandb.example.com", "https://s3.example.com", False),
+    ("http://wandb.example.com", "http://minio1:9000", False),
+])
+def test_an_http_endpoint_behind_an_https_wandb_is_mixed_content(origin, endpoint, blocked):
+    problems = req.mixed_content_problems(origin, endpoint)
+    assert bool(problems) is blocked
+    if blocked:
+        assert "as Mixed Content" in problems[0] and endpoint in problems[0] and origin in problems[0]
+
+
+def test_an_endpoint_that_is_one_node_of_several_is_named():
+    nodes = ["minio1", "minio2", "10.0.0.11", "10.0.0.12"]
+    problems = req.single_node_problems("http://minio1:9000", {"minio1"}, nodes, 2)
+    assert problems == ["the endpoint http://minio1:9000 is the MinIO node minio1, one of 2: when it is down W&B has "
+                        "no object store although the cluster still serves; give W&B a name balanced over every node "
+                        "(the proxy's S3 endpoint or the site's load balancer)"]
+    # By address too (the name resolves to a node's address).
+    assert "10.0.0.12" in req.single_node_problems("https://s3.example.com", {"s3.example.com", "10.0.0.12"}, nodes, 2)[0]
+    assert req.single_node_problems("https://s3.example.com", {"s3.example.com", "10.0.0.5"}, nodes, 2) == []
+    # A single-node deployment has nothing to balance.
+    assert req.single_node_problems("http://minio1:9000", {"minio1"}, ["minio1"], 1) == []

@@ -50,7 +50,10 @@ def test_the_example_expands_into_the_collection_groups():
     assert sorted(groups["wandb_servers"]["children"]) == ["wandb_minio", "wandb_mysql", "wandb_proxy", "wandb_redis"]
     assert groups["wandb_proxy"]["vars"]["nginx_proxy_cert_mode"] == "internal_ca"
     assert groups["wandb_operator"] == {"hosts": ["localhost"], "children": [], "vars": {
-        "wandb_operator_kubeconfig": "/etc/lab/kubeconfig", "wandb_operator_context": "lab"}}
+        "wandb_operator_kubeconfig": "/etc/lab/kubeconfig", "wandb_operator_context": "lab",
+        "wandb_operator_bucket_secret_key": "{{ vault_minio_wandb_secret_key }}",
+        "wandb_operator_mysql_password": "{{ vault_mysql_user_password }}",
+        "wandb_operator_redis_password": "{{ vault_redis_password }}"}}
     assert host_vars["localhost"]["ansible_connection"] == "local"
     assert groups["all"]["vars"]["wandb_url"] == "https://wandb.example.test"
     assert groups["all"]["vars"]["wandb_license"] == "{{ vault_wandb_license }}"
@@ -67,7 +70,62 @@ def test_url_override_and_group_and_host_overrides_stay_visible():
     assert host_vars["minio1"] == {"minio_node_name": "minio1.example.test"}
 
 
+def test_endpoints_are_derived_when_the_site_does_not_declare_them():
+    groups, _host_vars = si.expand_site(site())
+    site_vars = groups["all"]["vars"]
+    assert {key: site_vars[key] for key in site_vars if key.startswith(("wandb_object", "wandb_bucket", "wandb_mysql",
+                                                                         "wandb_redis", "wandb_ca"))} == {
+        "wandb_object_store_url": "https://s3.example.test", "wandb_object_store_served_by": "proxy",
+        "wandb_object_store_accept_insecure": False, "wandb_bucket": "wandb",
+        "wandb_mysql_host": "mysql1", "wandb_mysql_port": 3306, "wandb_redis_host": "redis1", "wandb_redis_port": 6379}
+    # The proxy balances over every MinIO node, listed from the site's hosts (never from their facts).
+    assert groups["wandb_proxy"]["vars"]["nginx_proxy_minio_upstreams"] == [f"minio{n}:9000" for n in range(1, 5)]
+
+
+def test_declared_endpoints_flow_to_every_group_that_needs_them():
+    groups, _host_vars = si.expand_site(site(
+        endpoints={"object_store": "https://objects.example.test:8443/", "bucket": "wandb-prod",
+                   "mysql": "db.example.test", "redis": "cache.example.test:6380", "ca_bundle": "/srv/pki/ca.pem"},
+        group_vars={"wandb_minio": {"minio_port": 9100}}))
+    site_vars = groups["all"]["vars"]
+    assert site_vars["wandb_object_store_url"] == "https://objects.example.test:8443"
+    assert (site_vars["wandb_mysql_host"], site_vars["wandb_mysql_port"]) == ("db.example.test", 3306)
+    assert (site_vars["wandb_redis_host"], site_vars["wandb_redis_port"]) == ("cache.example.test", 6380)
+    assert site_vars["wandb_bucket"] == "wandb-prod" and site_vars["wandb_ca_bundle"] == "/srv/pki/ca.pem"
+    assert groups["wandb_proxy"]["vars"]["nginx_proxy_minio_upstreams"][0] == "minio1:9100"
+    # The operator gets its own references to the vaulted secrets; it never reads the other groups.
+    operator = groups["wandb_operator"]["vars"]
+    assert operator["wandb_operator_bucket_secret_key"] == "{{ vault_minio_wandb_secret_key }}"
+    assert operator["wandb_operator_mysql_password"] == "{{ vault_mysql_user_password }}"
+    assert operator["wandb_operator_redis_password"] == "{{ vault_redis_password }}"
+    assert groups["wandb_minio"]["vars"]["minio_wandb_secret_key"] == "{{ vault_minio_wandb_secret_key }}"
+
+
+def test_an_http_object_store_behind_https_is_accepted_only_when_the_site_says_so():
+    spec = site(endpoints={"object_store": "http://minio.example.test:9000", "object_store_served_by": "external",
+                           "accept_insecure_object_store": True})
+    groups, _host_vars = si.expand_site(spec)
+    assert groups["all"]["vars"]["wandb_object_store_accept_insecure"] is True
+    assert "nginx_proxy_minio_upstreams" in groups["wandb_proxy"]["vars"]
+
+
 @pytest.mark.parametrize(("spec", "fragment"), [
+    (site(endpoints={"object_store": "s3.example.test"}),
+     "endpoints.object_store must be the object store's base URL with its scheme (https://s3.example.com), "
+     "got 's3.example.test'"),
+    (site(endpoints={"object_store": "http://minio1:9000", "object_store_served_by": "external"}),
+     "endpoints.object_store is http://minio1:9000 but W&B is served at https://wandb.example.test: browsers refuse "
+     "the presigned uploads and downloads as Mixed Content"),
+    (site(endpoints={"object_store": "http://s3.example.test"}), "the proxy serves the object store over TLS only"),
+    (site(endpoints={"object_store": "https://wandb.example.test"}), "has the same host name as W&B"),
+    (site(endpoints={"object_store_served_by": "nginx"}),
+     "endpoints.object_store_served_by must be one of proxy, external, got 'nginx'"),
+    (site(endpoints={"accept_insecure_object_store": "yes"}), "accept_insecure_object_store must be true or false, got 'yes'"),
+    (site(endpoints={"mysql": "db:99999"}), "endpoints.mysql must be host or host:port (port 1-65535) Kubernetes reaches mysql at, got 'db:99999'"),
+    (site(endpoints={"redis": "redis://cache"}), "endpoints.redis must be host or host:port"),
+    (site(endpoints={"bucket": "W&B"}), "endpoints.bucket must be an S3 bucket name"),
+    (site(endpoints={"object_storage": "https://s3.example.test"}), "endpoints has unknown key object_storage"),
+    (site(endpoints=["https://s3.example.test"]), "endpoints must be a mapping"),
     (site(colour="blue"), "the site file has unknown key colour (allowed:"),
     (site(site="Lab Site"), "site must be a short lower-case name"),
     (site(domain="localhost"), "domain must be a DNS domain (example.com), got 'localhost'"),

@@ -12,8 +12,7 @@ BASE = {
     "cr_name": "wandb",
     "cr_namespace": "default",
     "host": "https://wandb.example.com",
-    "bucket": {"host": "minio1.example.com", "port": 9000, "bucket": "wandb", "region": "us-east-1", "tls": False,
-               "access_key": "wandb-app"},
+    "bucket": {"url": "http://minio1.example.com:9000", "name": "wandb", "region": "us-east-1"},
     "bucket_secret": {"name": "wandb-bucket", "access_key_key": "ACCESS_KEY", "secret_key_key": "SECRET_KEY"},
     "mysql": {"host": "10.0.0.5", "port": 3306, "database": "wandb_local", "user": "wandb_local"},
     "mysql_secret": {"name": "wandb-mysql", "key": "password"},
@@ -67,15 +66,26 @@ def test_base_inputs_render_the_v1_resource():
 
 
 def test_no_secret_value_reaches_the_resource():
-    cr = wandb_cr.render_cr_v1(inputs(bucket=dict(BASE["bucket"], secret_key="s3cr3t-value")))
+    cr = wandb_cr.render_cr_v1(inputs(bucket=dict(BASE["bucket"], secret_key="s3cr3t-value", access_key="wandb-app")))
     text = repr(cr)
     assert "s3cr3t-value" not in text
     assert "wandb-app" not in text  # the access key too lives in the Secret, not in the resource
 
 
-def test_tls_marks_bucket_path_and_redis_parameters():
-    cr = wandb_cr.render_cr_v1(inputs(bucket=dict(BASE["bucket"], tls=True), redis=dict(BASE["redis"], tls="true")))
-    assert cr["spec"]["values"]["global"]["bucket"]["path"] == "wandb?tls=true"
+@pytest.mark.parametrize(("url", "name", "path"), [
+    ("https://s3.example.com", "s3.example.com:443", "wandb?tls=true"),
+    ("https://s3.example.com/", "s3.example.com:443", "wandb?tls=true"),
+    ("https://s3.example.com:8443", "s3.example.com:8443", "wandb?tls=true"),
+    ("http://minio1.example.com:9000", "minio1.example.com:9000", "wandb"),
+    ("http://minio.example.com", "minio.example.com:80", "wandb"),
+])
+def test_the_declared_endpoint_url_becomes_name_and_path(url, name, path):
+    bucket = wandb_cr.render_cr_v1(inputs(bucket=dict(BASE["bucket"], url=url)))["spec"]["values"]["global"]["bucket"]
+    assert (bucket["name"], bucket["path"]) == (name, path)
+
+
+def test_tls_marks_redis_parameters():
+    cr = wandb_cr.render_cr_v1(inputs(redis=dict(BASE["redis"], tls="true")))
     assert cr["spec"]["values"]["global"]["redis"]["parameters"] == {"tls": "true"}
 
 
@@ -122,13 +132,19 @@ def test_oci_and_local_chart_shapes_are_accepted(chart):
     ({"host": "ftp://wandb.example.com"}, "got 'ftp://wandb.example.com'"),
     ({"host": "https://wandb.example.com/app"}, "without path, query or fragment"),
     ({"host": ""}, "wandb_operator_host must be the URL users open W&B at"),
-    ({"bucket": {}}, "wandb_operator_bucket is missing or empty: it comes from the MinIO role's minio_wandb_bucket_info"),
+    ({"bucket": {}}, "wandb_operator_bucket is missing or empty: it is made of the site's wandb_object_store_url"),
     ({"bucket": None}, "wandb_operator_bucket is missing or empty"),
-    ({"bucket": {"host": "m", "bucket": "wandb"}}, "wandb_operator_bucket lacks port (has bucket, host)"),
-    ({"bucket": {"host": "m", "port": 99999, "bucket": "wandb"}}, "wandb_operator_bucket.port must be a TCP port 1-65535, got 99999"),
-    ({"bucket": {"host": "m", "port": 9000, "bucket": "Bad_Bucket"}}, "must be an S3 bucket name"),
-    ({"mysql": {"host": "db", "port": 3306, "database": "wandb_local"}}, "wandb_operator_mysql lacks user"),
-    ({"redis": None}, "wandb_operator_redis is missing or empty (needs host, port)"),
+    ({"bucket": {"url": "s3.example.com", "name": "wandb"}},
+     "wandb_operator_bucket.url (the site's wandb_object_store_url) must be the object store's base URL, "
+     "https://s3.example.com: 's3.example.com' not a URL with http:// or https://"),
+    ({"bucket": {"url": "https://s3.example.com:99999", "name": "wandb"}}, "has a port that is not 1-65535"),
+    ({"bucket": {"url": "https://s3.example.com/wandb", "name": "wandb"}}, "has a path, query or fragment"),
+    ({"bucket": {"url": "https://s3.example.com", "name": "Bad_Bucket"}},
+     "wandb_operator_bucket.name (the site's wandb_bucket) must be an S3 bucket name"),
+    ({"mysql": {"host": "db", "port": 3306, "database": "wandb_local"}},
+     "wandb_operator_mysql lacks user (has database, host, port): the site declares them (wandb_mysql_user)"),
+    ({"mysql": {"host": "", "port": 3306, "database": "wandb_local", "user": "u"}}, "declares them (wandb_mysql_host)"),
+    ({"redis": None}, "wandb_operator_redis is missing or empty (needs host, port, from the site's wandb_redis_host, wandb_redis_port)"),
     ({"redis": {"host": "r", "port": "six"}}, "wandb_operator_redis.port must be a TCP port 1-65535, got 'six'"),
     ({"license_secret": {"name": "wandb-license"}}, "wandb_operator_license_secret must name the Secret and its keys (name, key)"),
     ({"cr_name": "WandB"}, "wandb_operator_cr_name must be a lower-case DNS name"),

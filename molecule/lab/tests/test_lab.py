@@ -84,6 +84,8 @@ def test_verify_report_is_green_for_the_whole_stack(verify_run):
     checks = {(line["component"], line["check"]) for line in lines}
     for expected in [("mysql", "server"), ("mysql", "binlog_format"), ("mysql", "innodb_online_alter_log_max_size"),
                      ("mysql", "sort_buffer_size"), ("mysql", "grants"), ("minio", "presigned_put"),
+                     ("minio", "mixed_content"), ("minio", "single_node"), ("minio", "nodes_online"),
+                     ("minio", "chain"), ("minio", "expiry"),
                      ("minio", "cors"), ("minio", "least_privilege"), ("minio", "cluster_health"),
                      ("redis", "version"), ("redis", "maxmemory_policy"), ("proxy", "chain"), ("proxy", "expiry"),
                      ("proxy", "large_body"), ("proxy", "websocket"), ("operator", "controller"),
@@ -96,6 +98,9 @@ def test_verify_report_is_green_for_the_whole_stack(verify_run):
     printed = [result for name, _host, result in run.tasks if name == "Print the checklist"][0]["msg"].splitlines()
     assert len(printed) == len(lines) + 2 and printed[-1] == report["verdict"]
     assert [row.split()[1] for row in printed[1:-1]] == [line["component"] for line in lines]
+    # The object store was checked through the endpoint W&B is given, and its certificate too.
+    minio_targets = {line["target"] for line in lines if line["component"] == "minio"}
+    assert minio_targets == {"https://s3.lab.test (pool of 4 nodes)", "https://s3.lab.test tls"}, minio_targets
     order = ["mysql", "minio", "redis", "proxy", "operator"]
     assert [line["component"] for line in lines] == sorted((line["component"] for line in lines), key=order.index)
 
@@ -112,21 +117,36 @@ def test_verify_fails_and_names_what_is_broken(tmp_path):
     assert report["verdict"].startswith("FAILED: ")
 
 
-def test_operator_resource_points_at_the_lab_services(secrets):
+def get_resource():
     from kubernetes import client, config  # pylint: disable=import-outside-toplevel
 
     config.load_kube_config(str(LAB / "kubeconfig"))
-    resource = client.CustomObjectsApi().get_namespaced_custom_object(
+    return client.CustomObjectsApi().get_namespaced_custom_object(
         "apps.wandb.com", "v1", "default", "weightsandbiases", "wandb")
+
+
+def test_operator_resource_points_at_the_declared_endpoints(secrets):
+    resource = get_resource()
     values = resource["spec"]["values"]["global"]
-    address = subprocess.run(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-                              "onprem-wandb-lab-mysql", "onprem-wandb-lab-redis"], capture_output=True, text=True,
-                             check=True).stdout.split()
-    assert values["host"] == "https://wandb.lab.test"
-    assert values["mysql"]["host"] == address[0] and values["redis"]["host"] == address[1]
-    assert values["bucket"]["name"] == "onprem-wandb-lab-minio1:9000"
+    site = inventory("--host", "localhost")
+    assert values["host"] == site["wandb_url"] == "https://wandb.lab.test"
+    # The HA TLS endpoint the proxy serves over all four nodes, never a node.
+    assert (values["bucket"]["name"], values["bucket"]["path"]) == ("s3.lab.test:443", "wandb?tls=true")
+    # MySQL and Redis as the site declares them (derived: the first host of each component).
+    assert (values["mysql"]["host"], values["mysql"]["port"]) == ("onprem-wandb-lab-mysql", 3306)
+    assert (values["redis"]["host"], values["redis"]["port"]) == ("onprem-wandb-lab-redis", 6379)
+    # The lab CA the endpoints' certificate chains to is given to W&B.
+    assert values["caCertsConfigMap"] == "wandb-ca-certs"
     # The resource only names Secrets; no secret value is in it.
     assert_no_secret(json.dumps(resource), secrets, "the WeightsAndBiases resource")
+
+
+def test_the_operator_stage_runs_alone_from_the_inventory():
+    """A separate ansible-playbook run of the operator playbook: no other host is contacted, nothing changes."""
+    run = run_playbook("onprem.wandb.wandb_operator")
+    assert run.rc == 0, run.failure_messages() or run.stderr[-3000:]
+    assert run.changed == 0, run.changed_tasks()
+    assert {host for _name, host, _result in run.tasks} == {"localhost"}
 
 
 def test_check_mode_on_the_converged_lab_changes_nothing(check_run):
@@ -140,3 +160,165 @@ def test_no_secret_in_any_output_or_report(secrets, verify_run, check_run):
         assert_no_secret(text, secrets, name)
     for path in report_dir.iterdir():
         assert_no_secret(path.read_text(errors="replace"), secrets, str(path))
+
+
+# --- The path W&B's users take: the object store endpoint W&B is given ------------------------
+
+CA = LAB / "pki" / "lab-ca.crt"
+ENDPOINT = "https://s3.lab.test"
+
+
+@pytest.fixture(scope="module")
+def addresses() -> dict:
+    """The lab's name -> container address map (molecule/lab/prepare.yml), the lab's stand-in for DNS."""
+    return json.loads((LAB / "addresses.json").read_text())
+
+
+def presigner(secrets, endpoint=ENDPOINT):
+    import boto3  # pylint: disable=import-outside-toplevel
+    from botocore.config import Config  # pylint: disable=import-outside-toplevel
+
+    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="wandb",
+                      aws_secret_access_key=secrets["vault_minio_wandb_secret_key"], region_name="us-east-1",
+                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+
+    def sign(operation, key):
+        return s3.generate_presigned_url(operation, Params={"Bucket": "wandb", "Key": key}, ExpiresIn=600)
+    return sign
+
+
+def endpoint_request(addresses, method, url, body=None, headers=None):
+    """A request to the endpoint as a client with DNS would send it: the name in SNI and Host, the lab CA."""
+    import urllib3  # pylint: disable=import-outside-toplevel
+
+    parsed = urllib3.util.parse_url(url)
+    pool = urllib3.HTTPSConnectionPool(addresses[parsed.host], parsed.port or 443, server_hostname=parsed.host,
+                                       assert_hostname=parsed.host, ca_certs=str(CA), retries=False, timeout=30)
+    answer = pool.urlopen(method, parsed.request_uri, body=body, headers=dict(headers or {}, Host=parsed.host),
+                          assert_same_host=False)
+    return answer.status, answer.data
+
+
+@pytest.fixture()
+def browser(addresses, tmp_path):
+    """Debian's Chromium, headless, driven by chromedriver, trusting only the lab CA (its own NSS db)."""
+    import shutil  # pylint: disable=import-outside-toplevel
+
+    from selenium import webdriver  # pylint: disable=import-outside-toplevel
+    from selenium.webdriver.chrome.service import Service  # pylint: disable=import-outside-toplevel
+
+    home = tmp_path / "home"
+    nssdb = home / ".pki" / "nssdb"
+    nssdb.mkdir(parents=True)
+    subprocess.run(["certutil", "-d", f"sql:{nssdb}", "-N", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-d", f"sql:{nssdb}", "-A", "-t", "C,,", "-n", "onprem-wandb-lab-ca", "-i", str(CA)],
+                   check=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    rules = ", ".join(f"MAP {name} {address}" for name, address in addresses.items())
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     f"--user-data-dir={tmp_path / 'profile'}", f"--host-resolver-rules={rules}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=shutil.which("chromedriver"),
+                      env=dict(os.environ, HOME=str(home), SE_OFFLINE="true"))
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_script_timeout(120)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+# What W&B's web UI does with presigned URLs: PUT a file, then a ranged GET of it, from the W&B origin.
+UPLOAD_AND_RANGED_GET = """
+const [putUrl, getUrl, size, done] = arguments;
+(async () => {
+  const out = {origin: location.origin, secure: window.isSecureContext};
+  try {
+    const body = new Uint8Array(size);
+    for (let i = 0; i < size; i++) body[i] = i % 251;
+    const put = await fetch(putUrl, {method: 'PUT', body});
+    out.put = put.status;
+    const got = await fetch(getUrl, {headers: {Range: 'bytes=1000-2023'}});
+    out.get = got.status;
+    const bytes = new Uint8Array(await got.arrayBuffer());
+    out.bytes = bytes.length;
+    out.intact = bytes.every((value, i) => value === (1000 + i) % 251);
+  } catch (error) {
+    out.error = String(error);
+  }
+  done(out);
+})();
+"""
+
+
+def browser_round_trip(browser, sign, key):
+    browser.get("https://wandb.lab.test/")
+    return browser.execute_async_script(UPLOAD_AND_RANGED_GET, sign("put_object", key), sign("get_object", key),
+                                        1024 * 1024)
+
+
+def test_a_browser_at_the_wandb_origin_uploads_and_reads_through_the_endpoint(browser, secrets, addresses):
+    key = "onprem-wandb-probe/browser-https"
+    out = browser_round_trip(browser, presigner(secrets), key)
+    assert out == {"origin": "https://wandb.lab.test", "secure": True, "put": 200, "get": 206, "bytes": 1024,
+                   "intact": True}, out
+    status, _body = endpoint_request(addresses, "DELETE", presigner(secrets)("delete_object", key))
+    assert status == 204
+
+
+def test_a_browser_refuses_an_http_node_endpoint_and_verify_fails_it(browser, secrets, addresses, tmp_path):
+    node = "http://onprem-wandb-lab-minio1:9000"
+    out = browser_round_trip(browser, presigner(secrets, node), "onprem-wandb-probe/browser-http")
+    assert out["secure"] is True and "put" not in out and "Failed to fetch" in out["error"], out
+    console = " ".join(entry["message"] for entry in browser.get_log("browser"))
+    assert "Mixed Content" in console and "onprem-wandb-lab-minio1:9000" in console, console
+    # The same endpoint, handed to verify: the browser's refusal is a failed check, the single node a warning.
+    run = run_playbook("verify_report.yml", args=["--tags", "minio"], extra_vars={
+        "wandb_verify_report_dir": str(tmp_path), "minio_wandb_endpoint_url": node,
+        "minio_wandb_endpoint_connect_host": addresses["onprem-wandb-lab-minio1"]})
+    assert run.rc != 0
+    lines = {line["check"]: line for line in json.loads((tmp_path / "lab-verify.json").read_text())["checks"]
+             if line["component"] == "minio"}
+    assert lines["mixed_content"]["status"] == "fail" and "Mixed Content" in lines["mixed_content"]["reason"]
+    assert lines["single_node"]["status"] == "warn"
+    assert "is the MinIO node onprem-wandb-lab-minio1" in lines["single_node"]["reason"]
+    assert lines["presigned_put"]["status"] == "pass"  # the node itself works; the browser still cannot use it
+
+
+@pytest.fixture()
+def minio2_down(addresses):
+    node = "onprem-wandb-lab-minio2"
+    subprocess.run(["docker", "exec", node, "systemctl", "stop", "minio"], check=True)
+    try:
+        yield node
+    finally:
+        subprocess.run(["docker", "exec", node, "systemctl", "start", "minio"], check=True)
+
+
+def test_the_endpoint_survives_the_loss_of_a_node(minio2_down, secrets, addresses, tmp_path):
+    sign = presigner(secrets)
+    # Enough requests that the balancer tries the stopped node too (least connections over four nodes).
+    for n in range(12):
+        key = f"onprem-wandb-probe/node-loss-{n}"
+        payload = os.urandom(256 * 1024)
+        assert endpoint_request(addresses, "PUT", sign("put_object", key), body=payload)[0] == 200, key
+        assert endpoint_request(addresses, "GET", sign("get_object", key)) == (200, payload), key
+        assert endpoint_request(addresses, "DELETE", sign("delete_object", key))[0] == 204, key
+    run = run_playbook("verify_report.yml", args=["--tags", "minio"], extra_vars={"wandb_verify_report_dir": str(tmp_path)})
+    lines = {line["check"]: line for line in json.loads((tmp_path / "lab-verify.json").read_text())["checks"]
+             if line["component"] == "minio"}
+    # The endpoint is healthy for W&B's users; the report names the node that is down, as a warning.
+    assert run.rc == 0, run.failure_messages()
+    for check in ("presigned_put", "presigned_get", "presigned_head", "cors", "cluster_health", "mixed_content",
+                  "single_node", "chain"):
+        assert lines[check]["status"] == "pass", lines[check]
+    assert lines["nodes_online"]["status"] == "warn"
+    assert "MinIO nodes not online: " in lines["nodes_online"]["reason"] and minio2_down in lines["nodes_online"]["reason"]
+
+
+def test_after_the_node_is_back_the_minio_stage_changes_nothing():
+    run = run_playbook("onprem.wandb.minio")
+    assert run.rc == 0, run.failure_messages() or run.stderr[-3000:]
+    assert run.changed == 0, run.changed_tasks()

@@ -65,9 +65,9 @@ def set_phase(api, phase):
 def secret_values(inventory):
     return [
         inventory["k8s-admin"]["wandb_license"],
-        inventory["minio-facts"]["minio_wandb_secret_key"],
-        inventory["mysql-facts"]["mysql_user_password"],
-        inventory["redis-facts"]["redis_password"],
+        inventory["k8s-admin"]["wandb_operator_bucket_secret_key"],
+        inventory["k8s-admin"]["wandb_operator_mysql_password"],
+        inventory["k8s-admin"]["wandb_operator_redis_password"],
     ]
 
 
@@ -114,25 +114,24 @@ def test_secrets_hold_the_inventory_secrets(api, inventory):
         assert secret.metadata.labels["app.kubernetes.io/managed-by"] == "onprem.wandb"
         return {k: base64.b64decode(v).decode() for k, v in secret.data.items()}
 
-    admin, minio = inventory["k8s-admin"], inventory["minio-facts"]
+    admin = inventory["k8s-admin"]
     assert data("wandb-license") == {"license": admin["wandb_license"]}
-    assert data("wandb-bucket") == {"ACCESS_KEY": minio["minio_wandb_bucket_info"]["access_key"],
-                                    "SECRET_KEY": minio["minio_wandb_secret_key"]}
-    assert data("wandb-mysql") == {"password": inventory["mysql-facts"]["mysql_user_password"]}
-    assert data("wandb-redis") == {"password": inventory["redis-facts"]["redis_password"]}
+    assert data("wandb-bucket") == {"ACCESS_KEY": admin["wandb_bucket_access_key"],
+                                    "SECRET_KEY": admin["wandb_operator_bucket_secret_key"]}
+    assert data("wandb-mysql") == {"password": admin["wandb_operator_mysql_password"]}
+    assert data("wandb-redis") == {"password": admin["wandb_operator_redis_password"]}
 
 
 def test_resource_matches_the_inventory_and_references_existing_secrets(api, inventory):
     cr = get_cr(api)
     values = cr["spec"]["values"]
-    minio = inventory["minio-facts"]["minio_wandb_bucket_info"]
-    mysql = inventory["mysql-facts"]["mysql_wandb_connection"]
-    redis = inventory["redis-facts"]["redis_wandb_connection"]
-    assert values["global"]["host"] == inventory["k8s-admin"]["wandb_url"]
-    assert values["global"]["bucket"]["name"] == f"{minio['host']}:{minio['port']}"
-    assert values["global"]["bucket"]["path"] == f"{minio['bucket']}?tls=true"
-    assert values["global"]["mysql"]["host"] == mysql["host"] and values["global"]["mysql"]["user"] == mysql["user"]
-    assert values["global"]["redis"]["host"] == redis["host"] and values["global"]["redis"]["port"] == redis["port"]
+    site = inventory["k8s-admin"]
+    assert values["global"]["host"] == site["wandb_url"]
+    # The declared endpoint, https on 443: W&B and browsers get the name and TLS.
+    assert values["global"]["bucket"]["name"] == "s3.example.test:443"
+    assert values["global"]["bucket"]["path"] == f"{site['wandb_bucket']}?tls=true"
+    assert values["global"]["mysql"]["host"] == site["wandb_mysql_host"] and values["global"]["mysql"]["user"] == "wandb_local"
+    assert values["global"]["redis"]["host"] == site["wandb_redis_host"] and values["global"]["redis"]["port"] == site["wandb_redis_port"]
     assert values["mysql"] == {"install": False} and values["redis"] == {"install": False}
     assert values["ingress"]["class"] == "nginx"
     assert values["global"]["extraEnv"] == {"ENABLE_REGISTRY_UI": "true"}
@@ -242,7 +241,9 @@ def test_wait_returns_once_the_phase_is_completed_and_reports_it(api):
     ({"wandb_operator_min_kubernetes_version": "1.27"}, ["wandb_operator_min_kubernetes_version is '1.27'", "1.29 or newer"]),
     ({"wandb_license": ""}, ["wandb_operator_license is empty"]),
     ({"wandb_url": "wandb.example.test"}, ["wandb_operator_host must be a URL with http:// or https://", "got 'wandb.example.test'"]),
-    ({"wandb_operator_bucket": {}}, ["wandb_operator_bucket is missing or empty", "minio_wandb_bucket_info"]),
+    ({"wandb_object_store_url": "s3.example.test"}, ["wandb_operator_bucket.url (the site's wandb_object_store_url)",
+                                                     "'s3.example.test' not a URL with http:// or https://"]),
+    ({"wandb_mysql_host": ""}, ["wandb_operator_mysql lacks host", "the site declares them (wandb_mysql_host)"]),
     ({"wandb_operator_ingress_class": "traefik"}, ["wandb_operator_ingress_class is 'traefik'", "IngressClasses [nginx]"]),
     ({"wandb_operator_platform_chart": {}}, ["wandb_operator_platform_chart is empty but wandb_operator_airgapped is true"]),
     ({"wandb_operator_chart_archive_sha256": "0" * 64}, ["has sha256", "pins " + "0" * 64]),
