@@ -60,8 +60,8 @@ options:
   declared_endpoint:
     description:
       - The endpoint is the one W&B and its users are given. Adds two checks, C(mixed_content) (an http
-        endpoint behind an https O(origin) fails: browsers block it) and C(single_node) (the endpoint is one
-        of O(node_addresses) of a multi-node cluster).
+        endpoint behind an https O(origin) fails, because browsers block it) and C(single_node) (the endpoint
+        is one of O(node_addresses) of a multi-node cluster).
     type: bool
     default: false
   node_addresses:

@@ -76,10 +76,10 @@ lab_info() {
     proxy=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' onprem-wandb-lab-proxy 2>/dev/null || true)
     cat <<TEXT
 
-  W&B URL     https://wandb.lab.test (add "${proxy:-<proxy address>} wandb.lab.test" to /etc/hosts;
-              trust ${LAB}/reports/onprem-wandb-lab-proxy-internal-ca.crt)
-  MySQL       <mysql address>:3306, database wandb_local, user wandb_local
-  MinIO       http://<minio1 address>:9000, bucket wandb, access key wandb
+  W&B URL     https://wandb.lab.test and its object store https://s3.lab.test (both the proxy: add
+              "${proxy:-<proxy address>} wandb.lab.test s3.lab.test" to /etc/hosts; trust ${LAB}/pki/lab-ca.crt)
+  MySQL       onprem-wandb-lab-mysql:3306 (inside the lab network), database wandb_local, user wandb_local
+  MinIO       https://s3.lab.test (balanced over minio1-4), bucket wandb, access key wandb
   Redis       <redis address>:6379, ACL user wandb
   Kubernetes  KUBECONFIG=${LAB}/kubeconfig kubectl get weightsandbiases -A
   Secrets     ansible-vault view --vault-password-file ${LAB}/vault-password ${LAB}/inventory/group_vars/all/vault.yml

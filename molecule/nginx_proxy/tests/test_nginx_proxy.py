@@ -46,7 +46,12 @@ def test_site_keeps_the_vendor_behaviour(host):
                  "proxy_set_header X-Forwarded-Proto $onprem_wandb_forwarded_proto;",
                  "add_header Strict-Transport-Security $onprem_wandb_sts always;",
                  "ssl_protocols TLSv1.2 TLSv1.3;", "client_max_body_size 64m;", "keepalive 32;",
-                 "server 127.0.0.1:8081 max_fails=3 fail_timeout=10s;", "server_name minio.example.test;"):
+                 "server 127.0.0.1:8081 max_fails=3 fail_timeout=10s;", "server_name minio.example.test;",
+                 # The object store endpoint: every node, least connections, the next node on a failure,
+                 # streamed bodies without a limit, long timeouts, S3 headers kept.
+                 "least_conn;", "server 127.0.0.1:8089 max_fails=3 fail_timeout=10s;",
+                 "proxy_next_upstream error timeout http_502 http_503 http_504;", "client_max_body_size 0;",
+                 "proxy_read_timeout 3600s;", "ignore_invalid_headers off;", "proxy_request_buffering off;"):
         assert line in conf, line
 
 
@@ -81,6 +86,18 @@ def test_minio_server_streams_large_uploads_over_tls():
     tls, proxy = checks(check_server_name="minio.example.test", check_body_size=70 * 1024 * 1024)
     assert tls["passed"] is True, tls["failures"]
     assert proxy["checks"]["large_body"] == "passed: 73400320 bytes answered HTTP 200", proxy["failures"]
+
+
+def test_the_object_store_endpoint_skips_a_node_that_is_down(address):
+    """127.0.0.1:8089 refuses every connection; no request through the endpoint may fail because of it."""
+    import urllib3  # pylint: disable=import-outside-toplevel
+
+    pool = urllib3.HTTPSConnectionPool(address, 443, server_hostname="minio.example.test",
+                                       assert_hostname="minio.example.test", ca_certs=str(PKI / "proxy-ca.crt"),
+                                       retries=False, timeout=30)
+    statuses = [pool.urlopen("PUT", f"/wandb/object-{n}", body=os.urandom(1024 * 1024),
+                             headers={"Host": "minio.example.test"}).status for n in range(12)]
+    assert statuses == [200] * 12
 
 
 def test_tls_module_detects_a_server_that_accepts_tls_1_0(host, address):
@@ -157,6 +174,7 @@ def bad_pki(tmp_path_factory):
         "other_names": write_test_pki(base / "names", ["wandb.example.com"], days=60),
         "good": write_test_pki(base / "good", good_names, days=60),
         "wildcard": write_test_pki(base / "wildcard", ["*.example.test"], days=60),
+        "wandb_only": write_test_pki(base / "wandb-only", ["wandb.example.test"], days=60),
     }
 
 
@@ -172,6 +190,8 @@ def files(pki, **extra):
         ("expired", ["and has expired", "nginx_proxy_cert_min_days=14"]),
         ("short-validity", ["it must stay valid for at least nginx_proxy_cert_min_days=14 more days"]),
         ("names", ['names ["wandb.example.com"], not ["wandb.example.test", "minio.example.test"]']),
+        ("endpoint-not-covered", ['names ["wandb.example.test"], not ["wandb.example.test", "minio.example.test"]']),
+        ("minio-node-twice", ["nginx_proxy_minio_upstreams lists 127.0.0.1:8080 more than once"]),
         ("chain", ["does not lead to a root in", "Add the intermediate certificates"]),
         ("small-body-limit", ['nginx_proxy_client_max_body_size is "1m"', "give 11m or more"]),
         ("tls-1.1", ['nginx_proxy_tls_protocols is ["TLSv1.1", "TLSv1.2"]']),
@@ -186,6 +206,8 @@ def test_bad_input_fails_before_nginx_is_touched(case, fragments, bad_pki):
         "expired": files(bad_pki["expired"]),
         "short-validity": files(bad_pki["short"]),
         "names": files(bad_pki["other_names"]),
+        "endpoint-not-covered": files(bad_pki["wandb_only"]),
+        "minio-node-twice": {"nginx_proxy_minio_upstreams": ["127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:8080"]},
         "chain": files(bad_pki["good"], nginx_proxy_trust_ca_src=bad_pki["good"]["other_ca"]),
         "small-body-limit": {"nginx_proxy_client_max_body_size": "1m"},
         "tls-1.1": {"nginx_proxy_tls_protocols": ["TLSv1.1", "TLSv1.2"]},
