@@ -12,9 +12,11 @@ short_description: Render the WeightsAndBiases custom resource of the W&B operat
 version_added: 0.1.0
 description:
   - Renders the C(WeightsAndBiases) resource (C(apps.wandb.com/v1)) from the inputs of the
-    P(onprem.wandb.wandb_operator#role) role, that is the W&B URL, the bucket facts of the MinIO
-    role, the MySQL and Redis endpoints, the names of the Secrets holding license and passwords, the
-    CA ConfigMap, ingress settings, the platform chart and extra values merged last.
+    P(onprem.wandb.wandb_operator#role) role, that is the endpoints the site declares (the W&B URL,
+    the object store URL with bucket and region, MySQL and Redis), the names of the Secrets holding
+    license and passwords, the CA ConfigMap, ingress settings, the platform chart and extra values
+    merged last. C(global.bucket.name) is the object store URL's C(host:port) and C(path) the bucket,
+    with C(?tls=true) for an https URL.
   - The resource never carries a secret; it references Secrets by name.
   - Fails listing every problem with the variable to fix (see P(onprem.wandb.wandb_cr_problems#filter)).
 options:
@@ -44,7 +46,7 @@ EXAMPLES = r"""
       cr_name: wandb
       cr_namespace: default
       host: https://wandb.example.com
-      bucket: {host: minio.example.com, port: 9000, bucket: wandb, region: us-east-1, tls: true}
+      bucket: {url: "https://s3.example.com", name: wandb, region: us-east-1}
       bucket_secret: {name: wandb-bucket, access_key_key: ACCESS_KEY, secret_key_key: SECRET_KEY}
       mysql: {host: mysql.example.com, port: 3306, database: wandb_local, user: wandb_local}
       mysql_secret: {name: wandb-mysql, key: password}

@@ -295,6 +295,24 @@ def render_cr_v1(params):
     }
 
 
+def spec_drift(expected, live, path="spec"):
+    """Where the live resource differs from the one the site's declarations render, one sentence per leaf.
+
+    Only what the site renders is compared (the API server and the controller may add fields); each
+    sentence names the field, the declared value and the value W&B was given.
+    """
+    if isinstance(expected, dict) and isinstance(live, dict):
+        drift = []
+        for key in sorted(expected):
+            drift.extend(spec_drift(expected[key], live.get(key), "%s.%s" % (path, key)))
+        return drift
+    if expected == live:
+        return []
+    if live is None:
+        return ["%s: the site declares %r, the resource has none" % (path, expected)]
+    return ["%s: the site declares %r, the resource has %r" % (path, expected, live)]
+
+
 RENDERERS = {"v1": (cr_v1_problems, render_cr_v1)}
 
 

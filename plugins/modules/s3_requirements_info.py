@@ -166,6 +166,11 @@ checks:
            cors: passed, disallowed_origin: passed, least_privilege: passed, cluster_health: passed,
            nodes_online: "failed: MinIO nodes not online: minio2:9000 (3 of 4 online)", mixed_content: passed,
            single_node: passed}
+endpoint_url:
+  description: The endpoint the checks went through.
+  returned: always
+  type: str
+  sample: https://s3.example.com
 tls:
   description: Whether the endpoint is https.
   returned: always
@@ -436,7 +441,7 @@ def main():
 def run(module, hostname):
     probe = Probe(module)
     key = "%s%s" % (module.params["key_prefix"], uuid.uuid4().hex)
-    result = dict(changed=False, tls=module.params["endpoint_url"].startswith("https://"),
+    result = dict(changed=False, endpoint_url=module.params["endpoint_url"], tls=module.params["endpoint_url"].startswith("https://"),
                   object_size=module.params["object_size"])
     try:
         if module.params["declared_endpoint"]:

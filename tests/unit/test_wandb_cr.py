@@ -192,3 +192,21 @@ def test_renderer_names_the_versions_that_exist():
     with pytest.raises(ValueError) as error:
         wandb_cr.renderer("v2")
     assert "api_version must be one of v1, got 'v2'" in str(error.value)
+
+
+def test_drift_names_each_field_with_the_declared_and_the_given_value():
+    expected = wandb_cr.render_cr_v1(inputs(bucket=dict(BASE["bucket"], url="https://s3.example.com")))["spec"]
+    live = copy.deepcopy(expected)
+    assert wandb_cr.spec_drift(expected, live) == []
+    # Fields the API server or the controller add are not drift.
+    live["values"]["global"]["defaulted"] = True
+    live["status"] = {"phase": "Completed"}
+    assert wandb_cr.spec_drift(expected, live) == []
+    live["values"]["global"]["bucket"]["name"] = "minio1.example.com:9000"
+    live["values"]["global"]["mysql"]["port"] = 3307
+    del live["values"]["global"]["redis"]["host"]
+    assert wandb_cr.spec_drift(expected, live) == [
+        "spec.values.global.bucket.name: the site declares 's3.example.com:443', the resource has 'minio1.example.com:9000'",
+        "spec.values.global.mysql.port: the site declares 3306, the resource has 3307",
+        "spec.values.global.redis.host: the site declares '10.0.0.6', the resource has none",
+    ]

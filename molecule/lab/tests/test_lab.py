@@ -149,6 +149,28 @@ def test_the_operator_stage_runs_alone_from_the_inventory():
     assert {host for _name, host, _result in run.tasks} == {"localhost"}
 
 
+def test_verify_names_drift_between_the_declared_endpoints_and_the_resource(tmp_path):
+    """The resource as the collection used to render it (one node, no TLS): verify names each field."""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+    get_resource()  # loads the lab's kubeconfig
+    client.CustomObjectsApi().patch_namespaced_custom_object(
+        "apps.wandb.com", "v1", "default", "weightsandbiases", "wandb",
+        {"spec": {"values": {"global": {"bucket": {"name": "onprem-wandb-lab-minio1:9000", "path": "wandb"}}}}})
+    run = run_playbook("verify_report.yml", args=["--tags", "operator"], extra_vars={"wandb_verify_report_dir": str(tmp_path)})
+    assert run.rc != 0
+    (spec,) = [line for line in json.loads((tmp_path / "lab-verify.json").read_text())["checks"]
+               if line["component"] == "operator" and line["check"] == "spec"]
+    assert spec["status"] == "fail"
+    assert ("spec.values.global.bucket.name: the site declares 's3.lab.test:443', the resource has "
+            "'onprem-wandb-lab-minio1:9000'") in spec["reason"]
+    assert "spec.values.global.bucket.path: the site declares 'wandb?tls=true', the resource has 'wandb'" in spec["reason"]
+    # The operator stage puts the declared endpoint back.
+    fixed = run_playbook("onprem.wandb.wandb_operator")
+    assert fixed.rc == 0 and fixed.changed == 1, fixed.changed_tasks()
+    assert get_resource()["spec"]["values"]["global"]["bucket"]["name"] == "s3.lab.test:443"
+
+
 def test_check_mode_on_the_converged_lab_changes_nothing(check_run):
     assert check_run.rc == 0, check_run.failure_messages() or check_run.stderr[-3000:]
     assert check_run.changed == 0, check_run.changed_tasks()
