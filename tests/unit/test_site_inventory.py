@@ -239,3 +239,20 @@ def test_the_committed_site_files_expand(name):
         assert group in run.stdout, run.stdout
     minio = [line.strip(" |-") for line in run.stdout.splitlines() if "minio" in line and "@" not in line]
     assert len(minio) == 4, run.stdout
+
+
+@pytest.mark.parametrize("playbook", ["onprem.wandb.site", "onprem.wandb.wandb_operator", "onprem.wandb.verify",
+                                      "onprem.wandb.minio"])
+def test_a_playbook_run_against_a_refused_site_file_fails_with_the_reason(tmp_path, playbook):
+    """Ansible's defaults: an unparsable source is a warning, and the plays would match no host and exit 0."""
+    path = tmp_path / "bad.yml"
+    path.write_text(yaml.safe_dump(site(endpoints={"object_store": "s3.example.test"})))
+    exe = Path(sys.executable).parent / "ansible-playbook"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_INVENTORY")}
+    run = subprocess.run([str(exe), "-i", str(path), playbook], capture_output=True, text=True, check=False,
+                         env=dict(env, ANSIBLE_NOCOLOR="1"), timeout=300)
+    shown = run.stdout + run.stderr
+    assert run.returncode != 0, shown[-2000:]
+    assert "endpoints.object_store must be the object store's base URL with its scheme" in shown
+    assert "The inventory has no host for wandb_" in shown
+    assert "PLAY [Install" not in shown and "PLAY [Check MySQL" not in shown
