@@ -166,9 +166,9 @@ def cr_v1_problems(params):
             continue
         missing = [field for field in required if not value.get(field)]
         if missing:
+            declared = ", ".join(SITE_VARIABLES[key][field] for field in missing)
             problems.append("%s lacks %s (has %s): the site declares them (%s)"
-                        % (_var(key), ", ".join(missing), ", ".join(sorted(value)) or "nothing",
-                           ", ".join(SITE_VARIABLES[key][field] for field in missing)))
+                            % (_var(key), ", ".join(missing), ", ".join(sorted(value)) or "nothing", declared))
         if value.get("port") and not _is_port(value["port"]):
             problems.append("%s.port must be a TCP port 1-65535, got %r" % (_var(key), value["port"]))
 

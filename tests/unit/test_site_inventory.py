@@ -73,8 +73,8 @@ def test_url_override_and_group_and_host_overrides_stay_visible():
 def test_endpoints_are_derived_when_the_site_does_not_declare_them():
     groups, _host_vars = si.expand_site(site())
     site_vars = groups["all"]["vars"]
-    assert {key: site_vars[key] for key in site_vars if key.startswith(("wandb_object", "wandb_bucket", "wandb_mysql",
-                                                                         "wandb_redis", "wandb_ca"))} == {
+    prefixes = ("wandb_object", "wandb_bucket", "wandb_mysql", "wandb_redis", "wandb_ca")
+    assert {key: site_vars[key] for key in site_vars if key.startswith(prefixes)} == {
         "wandb_object_store_url": "https://s3.example.test", "wandb_object_store_served_by": "proxy",
         "wandb_object_store_accept_insecure": False, "wandb_bucket": "wandb",
         "wandb_mysql_host": "mysql1", "wandb_mysql_port": 3306, "wandb_redis_host": "redis1", "wandb_redis_port": 6379}
