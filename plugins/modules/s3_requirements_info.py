@@ -463,6 +463,7 @@ def run(module, hostname):
     wanted = ["bucket", "presigned_put", "presigned_get", "presigned_head", "cors", "disallowed_origin"]
     wanted += ["least_privilege"] if module.params["check_least_privilege"] else []
     wanted += ["cluster_health"] if module.params["check_minio_health"] else []
+    wanted += ["nodes_online"] if module.params["check_minio_health"] and module.params["admin_access_key"] else []
     wanted += ["mixed_content", "single_node"] if module.params["declared_endpoint"] else []
     for name in wanted:
         probe.checks.setdefault(name, "not run: an earlier check failed")
