@@ -142,12 +142,20 @@ def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
     assert converge_check_run.changed == 0, converge_check_run.changed_tasks()
 
 
-def test_connection_facts_for_wandb(address):
-    """What the operator role puts into the WeightsAndBiases resource (global.mysql)."""
-    run = run_playbook("converge.yml")
-    (published,) = [result for name, _h, result in run.tasks if name == "Publish the connection facts for W&B"]
-    assert published["ansible_facts"]["mysql_wandb_connection"] == {
-        "host": address, "port": 3306, "database": "wandb_local", "user": "wandb_local", "tls": False}
+def test_database_and_user_follow_the_site_declarations(host):
+    """W&B is given wandb_mysql_database and wandb_mysql_user (the operator renders them); the role creates
+    exactly those, with the same charset and grants, and publishes nothing for other roles."""
+    declared = {"wandb_mysql_database": "wandb_declared", "wandb_mysql_user": "wandb_declared"}
+    try:
+        run = run_playbook("converge.yml", extra_vars=declared)
+        assert run.rc == 0, run.failure_messages()
+        assert not [name for name, _h, _r in run.tasks if name.startswith("Publish")]
+        assert sql(host, "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA "
+                         "WHERE SCHEMA_NAME = 'wandb_declared'") == [["utf8mb4"]]
+        grants = [row[0] for row in sql(host, "SHOW GRANTS FOR 'wandb_declared'@'%'")]
+        assert "GRANT ALL PRIVILEGES ON `wandb_declared`.* TO `wandb_declared`@`%` WITH GRANT OPTION" in grants
+    finally:
+        sql(host, "DROP DATABASE IF EXISTS wandb_declared; DROP USER IF EXISTS 'wandb_declared'@'%'")
 
 
 def test_converge_output_never_shows_the_password():

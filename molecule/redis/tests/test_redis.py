@@ -92,13 +92,6 @@ def test_converge_output_never_shows_the_password():
     assert PASSWORD not in run.stdout + run.stderr
 
 
-def test_connection_facts_for_wandb(address):
-    run = run_playbook("converge.yml")
-    (published,) = [result for name, _h, result in run.tasks if name == "Publish the connection facts for W&B"]
-    assert published["ansible_facts"]["redis_wandb_connection"] == {
-        "host": address, "port": 6379, "tls": False, "ca_required": False, "user": "wandb"}
-
-
 def test_host_tuning_skipped_with_a_reason_in_containers():
     run = run_playbook("converge.yml")
     said = [result.get("msg", "") for name, _h, result in run.tasks if name == "Say why host tuning is skipped"]
