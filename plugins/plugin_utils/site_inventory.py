@@ -15,6 +15,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.onprem.wandb.plugins.module_utils.minio_topology import topology_problems
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_cr import endpoint_url_parts
 
 try:
     from ansible.plugins.inventory import detect_range, expand_hostname_range
@@ -78,7 +79,6 @@ REQUIRED_SECRETS = ("wandb_license", "mysql_user_password", "minio_root_user", "
                     "minio_wandb_secret_key", "redis_password")
 _SITE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
-_URL = re.compile(r"^(https?)://([A-Za-z0-9.-]+)(:([0-9]{1,5}))?/?$")
 _HOST_PORT = re.compile(r"^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,5}))?$")
 _VAULT_REF = re.compile(r"^vault_[a-z0-9_]+$")
 _SECRET_NAME = re.compile(r"(password|secret|license|token|private_key)", re.IGNORECASE)
@@ -155,6 +155,14 @@ def _host_port(value, default_port):
     return (match.group(1), port) if 1 <= port <= 65535 else None
 
 
+def _parts(url):
+    """(scheme, host, port, tls) of a base URL, or None when it is not one."""
+    try:
+        return endpoint_url_parts(url)
+    except ValueError:
+        return None
+
+
 def wandb_url(spec):
     return (spec.get("url") or "https://wandb.%s" % spec.get("domain")).rstrip("/")
 
@@ -173,7 +181,7 @@ def endpoint_problems(spec):
         return ["endpoints must be a mapping (%s), got %r" % (", ".join(sorted(ENDPOINT_KEYS)), endpoints)]
     problems = _unknown("endpoints", endpoints, ENDPOINT_KEYS)
     store = endpoints.get("object_store")
-    if store is not None and not (isinstance(store, str) and _URL.match(store)):
+    if store is not None and not (isinstance(store, str) and _parts(store)):
         problems.append("endpoints.object_store must be the object store's base URL with its scheme "
                         "(https://s3.example.com), got %r" % (store,))
     served_by = endpoints.get("object_store_served_by", "proxy")
@@ -184,18 +192,18 @@ def endpoint_problems(spec):
         problems.append("endpoints.accept_insecure_object_store must be true or false, got %r" % (accept,))
     site_url = wandb_url(spec)
     store_url = object_store_url(spec)
-    store_match, url_match = _URL.match(store_url), _URL.match(site_url)
-    if store_match and url_match:
-        if url_match.group(1) == "https" and store_match.group(1) == "http" and accept is not True:
+    store_parts, url_parts = _parts(store_url), _parts(site_url)
+    if store_parts and url_parts:
+        if url_parts[0] == "https" and store_parts[0] == "http" and accept is not True:
             problems.append(
                 "endpoints.object_store is %s but W&B is served at %s: browsers refuse the presigned uploads and "
                 "downloads as Mixed Content (an https page may not fetch http URLs). Serve the object store over "
                 "https, or set endpoints.accept_insecure_object_store: true to accept that W&B's web UI cannot "
                 "upload or show files" % (store_url, site_url))
-        if store_match.group(2).lower() == url_match.group(2).lower() and served_by == "proxy":
+        if store_parts[1] == url_parts[1] and served_by == "proxy":
             problems.append("endpoints.object_store (%s) has the same host name as W&B (%s): the proxy serves the S3 "
                             "API under a name of its own (s3.<domain>)" % (store_url, site_url))
-        if served_by == "proxy" and store_match.group(1) == "http":
+        if served_by == "proxy" and store_parts[0] == "http":
             problems.append("endpoints.object_store is %s with object_store_served_by proxy: the proxy serves the "
                             "object store over TLS only; use https://, or external for the site's own balancer"
                             % store_url)
