@@ -3,12 +3,17 @@ every scenario under molecule/). The helpers live in tests/support/playbook_run.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
+# The collection under test (tests/run.sh points ANSIBLE_COLLECTIONS_PATH at this work tree), so tests
+# read W&B's requirements from the same table the roles and modules use.
+for _entry in reversed([p for p in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if p]):
+    sys.path.insert(0, _entry)
 
 from playbook_run import PlaybookRun, assert_rejected_before_change, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 

@@ -12,9 +12,11 @@ short_description: Turn a check module's result into verify report lines, one pe
 version_added: 0.1.0
 description:
   - >-
-    Reads the C(checks) a check module returned (C(passed), C(passed: <detail>), C(failed: <why>),
-    C(not run: <why>)) and makes one line per check for P(onprem.wandb.verify_report#filter).
-  - A check that did not run is a C(skip) line, never a pass. A module that failed outright (no
+    Reads the C(checks) a check module returned (each a dict with C(status) passed, failed, warn or
+    not_run, a one-line C(reason) and, where they exist, C(expected) and C(found)) and makes one
+    line per check for P(onprem.wandb.verify_report#filter).
+  - A check that did not run is a C(skip) line, never a pass; a check that warns is a C(warn) line
+    with its reason; a failed check that is not required is a C(warn) line marked C((not required)). A module that failed outright (no
     connection, missing library) becomes one C(fail) line with its message. A skipped task is a
     C(skip) line.
 options:
@@ -48,13 +50,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One dict per check with C(component), C(target), C(check), C(status) (pass, fail, warn, skip), C(required) and C(reason).
+  description: One dict per check with C(component), C(target), C(check), C(status) (pass, fail, warn, skip), C(required), C(reason) and, where the check gave them, C(expected) and C(found).
   type: list
   elements: dict
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.onprem.wandb.plugins.module_utils.checklist import result_lines
+from ansible_collections.onprem.wandb.plugins.plugin_utils.report import result_lines
 
 
 def verify_lines(result, component, target, required=True):

@@ -57,7 +57,7 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.onprem.wandb.plugins.module_utils.checklist import (
+from ansible_collections.onprem.wandb.plugins.plugin_utils.report import (
     MARKS,
     render_markdown,
     render_text,

@@ -62,7 +62,7 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.onprem.wandb.plugins.module_utils.wandb_cr import renderer
+from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import renderer
 
 
 def wandb_cr(params, api_version="v1"):

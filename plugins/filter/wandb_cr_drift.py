@@ -48,7 +48,7 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.onprem.wandb.plugins.module_utils.wandb_cr import spec_drift
+from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import spec_drift
 
 
 def wandb_cr_drift(expected, live):

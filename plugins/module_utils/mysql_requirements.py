@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.wandb contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure logic behind the MySQL checks: W&B's required settings and how to compare them.
+"""Pure logic behind the MySQL checks: how to read a server and compare its settings.
 
+W&B's requirements themselves (settings, versions, character set) are in wandb_requirements.py.
 Nothing here talks to a server, so unit tests call it directly. The module
 onprem.wandb.mysql_requirements_info and the filter onprem.wandb.mysql_settings_diff use it.
 """
@@ -13,20 +14,15 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import failed, passed
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import (
+    REQUIREMENTS,
+    judge_version,
+    required_settings,
+    version_text,
+)
 
-# Server settings W&B requires (vendor on-prem guide), with their exact values.
-WANDB_REQUIRED_SETTINGS = {
-    "binlog_format": "ROW",
-    "innodb_online_alter_log_max_size": 268435456,
-    "sync_binlog": 1,
-    "innodb_flush_log_at_trx_commit": 1,
-    "binlog_row_image": "MINIMAL",
-    "sort_buffer_size": 67108864,
-}
-MINIMUM_VERSION = (8, 0, 28)
-REQUIRED_CHARSET = "utf8mb4"
-REQUIRED_COLLATION = "utf8mb4_general_ci"
+_MYSQL = REQUIREMENTS["mysql"]
 
 _SIZE_SUFFIXES = {"K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMGTPE])(?:I?B)?\s*$", re.IGNORECASE)
@@ -97,51 +93,38 @@ def parse_server_version(version, version_comment=""):
             "version_comment": comment}
 
 
-def version_text(numbers):
-    """'8.0.28' from (8, 0, 28)."""
-    return ".".join(str(part) for part in numbers) if numbers else "unknown"
+def server_check(server, accept_unnamed=False):
+    """The server check: W&B's version policy for its flavour and version."""
+    if server["version"] is None and server["flavour"] != "mariadb":
+        return failed("could not read a version from @@version %r" % server["version_string"])
+    return judge_version("mysql", version_text(server["version"]) if server["version"] else server["version_string"],
+                         server["flavour"], accept_unnamed=accept_unnamed)
 
 
-def check_server(server):
-    """Failures (strings) for a server that W&B cannot use: MariaDB, or MySQL older than 8.0.28."""
-    failures = []
-    if server["flavour"] == "mariadb":
-        failures.append(
-            "server is MariaDB %s, not MySQL: W&B supports only MySQL 8.0.28 or newer (Oracle MySQL or "
-            "Percona); MariaDB differs in JSON, window-function and online-DDL behaviour W&B relies on"
-            % server["version_string"])
-    elif server["version"] is None:
-        failures.append("could not read a version from @@version %r" % server["version_string"])
-    elif server["version"] < MINIMUM_VERSION:
-        failures.append("MySQL %s is older than W&B's minimum %s"
-                        % (version_text(server["version"]), version_text(MINIMUM_VERSION)))
-    return failures
+def _at_least(name):
+    return name in _MYSQL["settings_at_least"]
 
 
-def _setting_problem(name, judged):
-    return "%s is %s, W&B requires %s" % (name, "unset" if judged["actual"] is None else judged["actual"],
-                                          judged["expected"])
+def setting_check(name, expected, actual):
+    """One setting's check: passes when actual means expected (or more, for the settings that may be larger)."""
+    if actual is None:
+        return failed("%s is unset, W&B requires %s" % (name, expected), expected=expected, found=None)
+    if _at_least(name) and parse_size(actual) is not None and parse_size(expected) is not None:
+        ok = parse_size(actual) >= parse_size(expected)
+        wanted = "at least %s" % expected
+    else:
+        ok = values_equal(expected, actual)
+        wanted = str(expected)
+    if ok:
+        return passed(str(actual), expected=expected, found=actual)
+    return failed("%s is %s, W&B requires %s" % (name, actual, wanted), expected=expected, found=actual)
 
 
-def check_settings(actual, required=None):
-    """Per-setting report {name: {expected, actual, ok}} and failures for W&B's settings."""
-    required = WANDB_REQUIRED_SETTINGS if required is None else required
+def settings_checks(actual, required=None):
+    """A check per required setting from the server's variables ({name: value})."""
+    required = required_settings() if required is None else required
     lowered = dict((str(k).lower(), v) for k, v in (actual or {}).items())
-    report = {}
-    failures = []
-    for name, expected in sorted(required.items()):
-        value = lowered.get(name)
-        ok = values_equal(expected, value)
-        report[name] = {"expected": expected, "actual": value, "ok": ok}
-        if not ok:
-            failures.append(_setting_problem(name, report[name]))
-    return report, failures
-
-
-def settings_checks(report):
-    """Outcome per setting of a check_settings report, in the checklist vocabulary."""
-    return dict((name, outcome([] if judged["ok"] else [_setting_problem(name, judged)], str(judged["actual"])))
-                for name, judged in sorted(report.items()))
+    return dict((name, setting_check(name, expected, lowered.get(name))) for name, expected in sorted(required.items()))
 
 
 def check_database(name, charset, collation):
@@ -149,10 +132,10 @@ def check_database(name, charset, collation):
     if charset is None:
         return ["database %s does not exist" % name]
     failures = []
-    if str(charset).lower() != REQUIRED_CHARSET:
-        failures.append("database %s has character set %s, W&B requires %s" % (name, charset, REQUIRED_CHARSET))
-    if str(collation).lower() != REQUIRED_COLLATION:
-        failures.append("database %s has collation %s, W&B requires %s" % (name, collation, REQUIRED_COLLATION))
+    if str(charset).lower() != _MYSQL["charset"]:
+        failures.append("database %s has character set %s, W&B requires %s" % (name, charset, _MYSQL["charset"]))
+    if str(collation).lower() != _MYSQL["collation"]:
+        failures.append("database %s has collation %s, W&B requires %s" % (name, collation, _MYSQL["collation"]))
     return failures
 
 

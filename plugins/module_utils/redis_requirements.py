@@ -7,51 +7,37 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 import ssl
 
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import REQUIREMENTS, judge_version
 
-MINIMUM_VERSION = (7, 0, 0)
 # Policies that may drop keys without a TTL: W&B's queue entries have none.
 POLICIES_EVICTING_QUEUE = ("allkeys-lru", "allkeys-lfu", "allkeys-random")
 
 
-def parse_version(text):
-    """(7, 0, 15) from '7.0.15'; None when unreadable."""
-    match = re.match(r"^(\d+)\.(\d+)\.(\d+)", str(text or ""))
-    return tuple(int(part) for part in match.groups()) if match else None
+def server_flavour(info):
+    """('valkey', '8.0.1') for Valkey (which also reports a redis_version for compatibility), else ('redis', version)."""
+    if str(info.get("server_name", "")).lower() == "valkey" or "valkey_version" in info:
+        return "valkey", info.get("valkey_version") or info.get("redis_version")
+    return "redis", info.get("redis_version")
 
 
-def _judged(info):
-    """[(check, problems, detail when it passes)] for a Redis server, from INFO fields."""
-    version = parse_version(info.get("redis_version"))
-    if version is None:
-        version_problems = ["could not read a version from redis_version %r" % info.get("redis_version")]
-    elif version < MINIMUM_VERSION:
-        version_problems = ["Redis %s is older than 7.0, the oldest W&B supports" % info.get("redis_version")]
-    else:
-        version_problems = []
+def server_checks(info, accept_unnamed=False):
+    """A check per requirement (version, mode, maxmemory_policy) from INFO fields."""
+    flavour, version = server_flavour(info)
     mode = info.get("redis_mode")
+    wanted_mode = REQUIREMENTS["redis"]["mode"]
     policy = info.get("maxmemory_policy")
-    return [
-        ("version", version_problems, "Redis %s" % info.get("redis_version")),
-        ("mode", ["Redis runs in %s mode; W&B uses a single standalone Redis" % mode]
-         if mode and mode != "standalone" else [], mode or "standalone"),
-        ("maxmemory_policy", ["maxmemory-policy is %s, which can evict W&B's queue keys (they have no TTL); "
-                              "use volatile-lru or noeviction" % policy] if policy in POLICIES_EVICTING_QUEUE else [],
-         str(policy)),
-    ]
-
-
-def server_checks(info):
-    """Outcome per check (version, mode, maxmemory_policy) in the checklist vocabulary."""
-    return dict((name, outcome(problems, detail)) for name, problems, detail in _judged(info))
-
-
-def check_server(info):
-    """Failures for a Redis server, from INFO fields (server, memory, persistence)."""
-    return [problem for _name, problems, _detail in _judged(info) for problem in problems]
+    return {
+        "version": judge_version("redis", version, flavour, accept_unnamed=accept_unnamed),
+        "mode": outcome(["Redis runs in %s mode; W&B uses a single %s Redis" % (mode, wanted_mode)]
+                        if mode and mode != wanted_mode else [], mode or wanted_mode,
+                        expected=wanted_mode, found=mode),
+        "maxmemory_policy": outcome(["maxmemory-policy is %s, which can evict W&B's queue keys (they have no TTL); "
+                                     "use volatile-lru or noeviction" % policy] if policy in POLICIES_EVICTING_QUEUE
+                                    else [], str(policy), found=policy),
+    }
 
 
 def persistence_summary(info):

@@ -13,6 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# Headers a browser asks for in the preflight of each method W&B's CORS rule must allow (the
+# methods come from the requirements table; W&B allows any header).
+PREFLIGHT_HEADERS = {"PUT": ["content-type", "x-amz-meta-wandb"], "GET": ["range"], "HEAD": []}
+
 CORS_HEADERS = (
     "Access-Control-Allow-Origin",
     "Access-Control-Allow-Methods",

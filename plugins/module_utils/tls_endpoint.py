@@ -70,9 +70,11 @@ def _judged(where, leaf, min_days, verify_error, legacy_accepted, legacy_checked
 
 
 def endpoint_checks(where, leaf, min_days, verify_error=None, legacy_accepted=(), legacy_checked=True):
-    """Outcome per check (chain, self_signed, expiry, legacy_protocols), in the checklist vocabulary."""
+    """A result per check (chain, self_signed, expiry, legacy_protocols), in the checklist shape."""
     checks = dict((name, outcome(problems, detail)) for name, problems, detail
                   in _judged(where, leaf, min_days, verify_error, legacy_accepted, legacy_checked))
+    if leaf is not None:
+        checks["expiry"].update(expected="at least %d days" % min_days, found="%d days" % leaf["days_left"])
     if not legacy_checked:
         checks["legacy_protocols"] = not_run("check_legacy_protocols is false")
     return checks

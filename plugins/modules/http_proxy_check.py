@@ -87,11 +87,13 @@ failures:
   sample: ["POST https://wandb.example.com/ with 11010048 bytes answered HTTP 413 Request Entity Too Large: raise the proxy's body limit"]
 checks:
   description: >-
-    Outcome per check: C(passed) (with a detail where there is one), C(failed: <why>) or
-    C(not run: <why>).
+    One result per check: C(status) (passed, failed, warn, not_run), a one-line C(reason) and,
+    where they exist, the C(expected) and C(found) values.
   returned: always
   type: dict
-  sample: {large_body: passed, forwarded_headers: passed, hsts: passed, redirect: passed, websocket: passed}
+  sample:
+    large_body: {status: passed, reason: 11010048 bytes answered HTTP 200}
+    websocket: {status: not_run, reason: no websocket_path given}
 large_body_status:
   description: HTTP status of the large request.
   returned: when the request was answered
@@ -108,7 +110,7 @@ import ssl
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
-from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import not_run, outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.http_proxy import (
     forwarded_problems,
     hsts_problems,
@@ -197,12 +199,12 @@ def main():
                                                                                    params["body_size"]))
             record("forwarded_headers", problems)
         else:
-            checks["forwarded_headers"] = "not run: " + ("expect_echo is false" if not params["expect_echo"]
-                                                         else "the large request failed")
+            checks["forwarded_headers"] = not_run("expect_echo is false" if not params["expect_echo"]
+                                                  else "the large request failed")
         if target.scheme == "https":
             record("hsts", hsts_problems(headers))
         else:
-            checks["hsts"] = "not run: the URL is not https"
+            checks["hsts"] = not_run("the URL is not https")
     except (OSError, ssl.SSLError, http.client.HTTPException, ValueError) as error:
         record("large_body", ["%s failed: %s" % (sent, error)])
 
@@ -218,7 +220,7 @@ def main():
         except (OSError, http.client.HTTPException) as error:
             record("redirect", ["GET http://%s:%d%s failed: %s" % (target.name, params["http_port"], target.path, error)])
     else:
-        checks["redirect"] = "not run: " + ("http_port is 0" if target.scheme == "https" else "the URL is not https")
+        checks["redirect"] = not_run("http_port is 0" if target.scheme == "https" else "the URL is not https")
 
     if params["websocket_path"]:
         key = base64.b64encode(os.urandom(16)).decode("ascii")
@@ -234,7 +236,7 @@ def main():
         except (OSError, http.client.HTTPException) as error:
             record("websocket", ["%s failed: %s" % (what, error)])
     else:
-        checks["websocket"] = "not run: no websocket_path given"
+        checks["websocket"] = not_run("no websocket_path given")
 
     result.update(passed=not failures, failures=failures, checks=checks)
     if failures and params["fail_on_failure"]:

@@ -13,11 +13,14 @@ short_description: Check that a MySQL server meets W&B Server's requirements
 version_added: 0.1.0
 description:
   - Connects to a MySQL server and reports, without changing anything, the server flavour and
-    version, every setting W&B requires with its actual and expected value, the W&B database's
-    character set and collation, and the W&B user's grants.
-  - Fails (unless O(fail_on_failure=false)) when the server is MariaDB, MySQL older than 8.0.28,
-    a required setting differs, or the database or grants are not what W&B needs; the message
-    names every failure.
+    version judged by W&B's version policy, every setting W&B requires with its actual and expected
+    value, the W&B database's character set and collation, and the W&B user's grants.
+  - W&B's requirements (settings, version policy, character set) come from the collection's one
+    table, C(plugins/module_utils/wandb_requirements.py), with the vendor page each came from.
+  - Fails (unless O(fail_on_failure=false)) when the server is MariaDB, a MySQL version W&B's
+    policy refuses (or does not name, unless O(accept_unnamed_versions=true)), a required setting
+    differs, or the database or grants are not what W&B needs; the message names every failure.
+    A version W&B names but no longer patches (8.0.x) is a warning, not a failure.
   - Values are compared by meaning, so C(64M) equals C(67108864) and C(row) equals C(ROW).
 author:
   - onprem.wandb maintainers (@onprem)
@@ -42,10 +45,17 @@ options:
     default: '%'
   required_settings:
     description:
-      - Settings to check instead of W&B's defaults (binlog_format ROW,
-        innodb_online_alter_log_max_size 268435456, sync_binlog 1, innodb_flush_log_at_trx_commit 1,
-        binlog_row_image MINIMAL, sort_buffer_size 67108864). Values may use MySQL size suffixes.
+      - Settings to check instead of W&B's (binlog_format ROW, innodb_online_alter_log_max_size
+        268435456, sync_binlog 1, innodb_flush_log_at_trx_commit 1, binlog_row_image MINIMAL,
+        sort_buffer_size 67108864 or more, max_prepared_stmt_count 1048576). Values may use MySQL
+        size suffixes.
     type: dict
+  accept_unnamed_versions:
+    description:
+      - Accept a MySQL version W&B's requirements do not name (for example 9.x) as a warning
+        instead of a failure. The role passes C(mysql_accept_unnamed_versions).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -54,11 +64,12 @@ attributes:
     support: full
     description: Running it again gives the same result while the server is unchanged.
 notes:
-  - W&B requires MySQL 8.0.28 or newer (Oracle MySQL or Percona); MariaDB is refused.
+  - "W&B's policy (2026-12): MySQL 8.4.x passes; 8.0.32 or newer 8.0 warns (end of life since
+    2026-04); other versions are not named; older than 8.0.32 and MariaDB fail."
 seealso:
   - name: W&B self-managed requirements
-    description: The vendor's on-prem MySQL settings.
-    link: https://docs.wandb.ai/guides/hosting/self-managed/bare-metal/
+    description: The vendor's current version table and MySQL settings.
+    link: https://docs.wandb.ai/platform/hosting/self-managed/requirements
 """
 
 EXAMPLES = r"""
@@ -87,11 +98,17 @@ passed:
   type: bool
   sample: true
 failures:
-  description: One sentence per unmet requirement, naming the setting, the value found and the value required.
+  description: One sentence per failed check (its reason), naming the value found and the value required.
   returned: always
   type: list
   elements: str
-  sample: ["sort_buffer_size is 262144, W&B requires 67108864"]
+  sample: ["sort_buffer_size is 262144, W&B requires at least 67108864"]
+warned:
+  description: One sentence per check that warns (its reason).
+  returned: always
+  type: list
+  elements: str
+  sample: ["mysql 8.0.44: MySQL 8.0 is end of life since 2026-04; upgrade to 8.4"]
 server:
   description: What the server says it is.
   returned: success
@@ -115,20 +132,22 @@ server:
       sample: MySQL Community Server - GPL
 checks:
   description: >-
-    Outcome per check (C(connection), C(server), one per required setting, C(database), C(grants)):
-    C(passed) with the value found, C(failed: <why>) or C(not run: <why>).
+    One result per check (C(connection), C(server), one per required setting, C(database),
+    C(grants)): C(status) (passed, failed, warn, not_run), a one-line C(reason) and, where they
+    exist, the C(expected) and C(found) values.
   returned: always
   type: dict
-  sample: {connection: "passed: 10.0.0.5:3306", server: "passed: mysql 8.4.3", binlog_format: "passed: ROW"}
+  sample:
+    connection: {status: passed, reason: "10.0.0.5:3306"}
+    server: {status: passed, reason: "mysql 8.4.3: 8.4.x is the release W&B tells sites to run",
+             expected: "8.4.x (recommended), 8.0.x (end of life)", found: mysql 8.4.3}
+    max_prepared_stmt_count: {status: failed, reason: "max_prepared_stmt_count is 16382, W&B requires 1048576",
+                              expected: 1048576, found: "16382"}
 settings:
-  description: Each required setting with its expected and actual value.
+  description: The value the server has for each required setting (as C(SHOW GLOBAL VARIABLES) gives it).
   returned: success
   type: dict
-  sample:
-    sort_buffer_size:
-      expected: 67108864
-      actual: "67108864"
-      ok: true
+  sample: {sort_buffer_size: "67108864", max_prepared_stmt_count: "1048576"}
 database:
   description: The W&B database's name, whether it exists, its character set and collation.
   returned: success
@@ -150,7 +169,8 @@ grants:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import failures as failed_reasons
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome, warnings
 from ansible_collections.onprem.wandb.plugins.module_utils.mysql_connection import (
     HAS_PYMYSQL,
     PYMYSQL_IMPORT_ERROR,
@@ -160,15 +180,13 @@ from ansible_collections.onprem.wandb.plugins.module_utils.mysql_connection impo
     mysql_connection_argument_spec,
 )
 from ansible_collections.onprem.wandb.plugins.module_utils.mysql_requirements import (
-    WANDB_REQUIRED_SETTINGS,
     check_database,
-    check_server,
-    check_settings,
     grants_cover_database,
     parse_server_version,
+    server_check,
     settings_checks,
-    version_text,
 )
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import required_settings, version_text
 
 
 def read_server(cursor, settings):
@@ -202,6 +220,7 @@ def main():
         user=dict(type="str"),
         user_host=dict(type="str", default="%"),
         required_settings=dict(type="dict"),
+        accept_unnamed_versions=dict(type="bool", default=False),
         fail_on_failure=dict(type="bool", default=True),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
@@ -209,59 +228,58 @@ def main():
         module.fail_json(msg=missing_required_lib("PyMySQL"), exception=PYMYSQL_IMPORT_ERROR, failures=[])
 
     params = module.params
-    required = params["required_settings"] or WANDB_REQUIRED_SETTINGS
+    required = params["required_settings"] or required_settings()
     target = describe_target(params)
     try:
         connection = mysql_connect(params)
     except MySQLConnectError as exc:
         module.fail_json(msg=str(exc), failures=[str(exc)], passed=False, checks={"connection": outcome([str(exc)])})
 
-    failures = []
     checks = {"connection": outcome([], target)}
+    server = settings = None
+    charset = collation = None
+    grant_lines, grants_ok = [], False
     try:
         with connection.cursor() as cursor:
             version, comment, actual = read_server(cursor, required)
             server = parse_server_version(version, comment)
-            server_failures = check_server(server)
-            failures.extend(server_failures)
-            checks["server"] = outcome(server_failures, "%s %s" % (server["flavour"], version_text(server["version"])))
-            settings, setting_failures = check_settings(actual, required)
-            failures.extend(setting_failures)
-            checks.update(settings_checks(settings))
+            checks["server"] = server_check(server, params["accept_unnamed_versions"])
+            checks.update(settings_checks(actual, required))
+            settings = dict((name, actual.get(name)) for name in sorted(required))
             charset, collation = read_database(cursor, params["database"])
-            database_failures = check_database(params["database"], charset, collation)
-            failures.extend(database_failures)
-            checks["database"] = outcome(database_failures, "%s (%s, %s)" % (params["database"], charset, collation))
+            checks["database"] = outcome(check_database(params["database"], charset, collation),
+                                         "%s (%s, %s)" % (params["database"], charset, collation))
             grant_failures = []
             try:
                 grant_lines = read_grants(cursor, params["user"], params["user_host"])
                 grants_ok = grants_cover_database(grant_lines, params["database"])
             except Exception as exc:  # pylint: disable=broad-except
-                grant_lines, grants_ok = [], False
                 grant_failures.append("cannot read the grants of %s@%s: %s" % (params["user"], params["user_host"], exc))
             else:
                 if not grants_ok:
                     grant_failures.append("%s@%s lacks ALL PRIVILEGES ON %s.* WITH GRANT OPTION (found: %s)" % (
                         params["user"] or "the connected user", params["user_host"], params["database"],
                         "; ".join(grant_lines) or "no grants"))
-            failures.extend(grant_failures)
             checks["grants"] = outcome(grant_failures, "ALL PRIVILEGES ON %s.*" % params["database"])
     except Exception as exc:  # pylint: disable=broad-except
         checks["read"] = outcome(["reading %s failed: %s" % (target, exc)])
-        module.fail_json(msg="reading %s failed: %s" % (target, exc), failures=[str(exc)], passed=False, checks=checks)
+        module.fail_json(msg="reading %s failed: %s" % (target, exc), failures=failed_reasons(checks),
+                         warned=warnings(checks), passed=False, checks=checks)
     finally:
         connection.close()
 
+    failures = failed_reasons(checks)
     result = dict(
         changed=False,
         passed=not failures,
         failures=failures,
+        warned=warnings(checks),
         checks=checks,
         server=dict(flavour=server["flavour"], version=version_text(server["version"]),
                     version_string=server["version_string"], version_comment=server["version_comment"]),
         settings=settings,
         database=dict(name=params["database"], exists=charset is not None, charset=charset,
-                      collation=collation, ok=not database_failures),
+                      collation=collation, ok=checks["database"]["status"] == "passed"),
         grants=dict(user="'%s'@'%s'" % (params["user"], params["user_host"]) if params["user"] else "current user",
                     lines=grant_lines, ok=grants_ok),
     )

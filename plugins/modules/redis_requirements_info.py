@@ -15,8 +15,13 @@ description:
   - Connects to Redis (password, or ACL user and password; optional TLS verified against a CA) and
     reports the server version, mode, maxmemory policy and persistence, and whether a write/read
     round trip works (a short-lived key under O(probe_key_prefix), deleted again).
-  - Fails with a clear message when Redis is older than 7.0, not standalone, uses a policy that can
-    evict W&B's queue keys, authentication fails, TLS trust fails, or the round trip fails.
+  - Judges the version by W&B's policy (the collection's requirements table,
+    C(plugins/module_utils/wandb_requirements.py)) - Redis 7.x passes; older fails; versions and
+    forks W&B does not name (Redis 8.x, Valkey) fail unless O(accept_unnamed_versions=true), then
+    they are a warning.
+  - Fails with a clear message when the version fails that policy, Redis is not standalone, uses a
+    policy that can evict W&B's queue keys, authentication fails, TLS trust fails, or the round
+    trip fails.
 extends_documentation_fragment:
   - onprem.wandb.requirements_check
 author:
@@ -55,6 +60,12 @@ options:
     description: Prefix of the key the round trip writes (it expires after 60 seconds and is deleted at once).
     type: str
     default: "onprem-wandb:probe:"
+  accept_unnamed_versions:
+    description:
+      - Accept a Redis version or fork W&B's requirements do not name (Redis 8.x, Valkey) as a
+        warning instead of a failure. The role passes C(redis_accept_unnamed_versions).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -85,16 +96,22 @@ passed:
   type: bool
   sample: true
 failures:
-  description: One sentence per unmet requirement.
+  description: One sentence per failed check (its reason).
   returned: always
   type: list
   elements: str
   sample: ["maxmemory-policy is allkeys-lru, which can evict W&B's queue keys (they have no TTL); use volatile-lru or noeviction"]
+warned:
+  description: One sentence per check that warns (its reason).
+  returned: always
+  type: list
+  elements: str
+  sample: ["valkey 8.0.1: valkey is not named by W&B (W&B names Redis 7.x (recommended)); accepted by redis_accept_unnamed_versions"]
 server:
-  description: Version and mode.
+  description: Flavour (C(redis) or C(valkey)), version and mode.
   returned: when connected
   type: dict
-  sample: {version: 7.0.15, mode: standalone}
+  sample: {flavour: redis, version: 7.0.15, mode: standalone}
 memory:
   description: maxmemory (bytes) and maxmemory_policy.
   returned: when connected
@@ -112,11 +129,14 @@ round_trip:
   sample: true
 checks:
   description: >-
-    Outcome per check (C(connection), C(version), C(mode), C(maxmemory_policy), C(round_trip)):
-    C(passed) with a detail, C(failed: <why>) or C(not run: <why>).
+    One result per check (C(connection), C(version), C(mode), C(maxmemory_policy), C(round_trip)):
+    C(status) (passed, failed, warn, not_run), a one-line C(reason) and, where they exist, the
+    C(expected) and C(found) values.
   returned: always
   type: dict
-  sample: {connection: "passed: 10.0.0.6:6379 as wandb", version: "passed: Redis 7.0.15", round_trip: passed}
+  sample:
+    connection: {status: passed, reason: "10.0.0.6:6379 as wandb"}
+    version: {status: passed, reason: "redis 7.0.15: W&B runs on Redis 7.x", expected: 7.x (recommended), found: redis 7.0.15}
 tls:
   description: Whether the connection used TLS.
   returned: always
@@ -128,12 +148,13 @@ import traceback
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import failures as failed_reasons
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome, warnings
 from ansible_collections.onprem.wandb.plugins.module_utils.redis_requirements import (
-    check_server,
     describe_connection_error,
     persistence_summary,
     server_checks,
+    server_flavour,
 )
 
 try:
@@ -158,6 +179,7 @@ def main():
             check_hostname=dict(type="bool", default=True),
             timeout=dict(type="float", default=5),
             probe_key_prefix=dict(type="str", default="onprem-wandb:probe:", no_log=False),
+            accept_unnamed_versions=dict(type="bool", default=False),
             fail_on_failure=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -177,7 +199,7 @@ def main():
         if params["ca_cert"]:
             kwargs["ssl_ca_certs"] = params["ca_cert"]
 
-    result = dict(changed=False, tls=params["tls"], failures=[], passed=False, checks={})
+    result = dict(changed=False, tls=params["tls"], failures=[], warned=[], passed=False, checks={})
     client = redis.Redis(**kwargs)
     try:
         info = client.info("everything")
@@ -188,23 +210,24 @@ def main():
         client.delete(key)
     except Exception as exc:  # pylint: disable=broad-except
         message = describe_connection_error(exc, target, params["tls"], params["ca_cert"])
-        result["failures"] = [message]
         result["checks"] = {"connection": outcome([message])}
+        result["failures"] = failed_reasons(result["checks"])
         if params["fail_on_failure"]:
             module.fail_json(msg=message, **result)
         module.exit_json(**result)
     finally:
         client.close()
 
-    failures = check_server(info)
     round_trip = [] if result["round_trip"] else ["a value written to %s did not read back" % target]
-    failures.extend(round_trip)
     checks = {"connection": outcome([], target + (" as %s" % params["username"] if params["username"] else ""))}
-    checks.update(server_checks(info))
+    checks.update(server_checks(info, params["accept_unnamed_versions"]))
     checks["round_trip"] = outcome(round_trip, "a probe key was written, read back and deleted")
+    failures = failed_reasons(checks)
+    flavour, version = server_flavour(info)
     result.update(
         checks=checks,
-        server=dict(version=info.get("redis_version"), mode=info.get("redis_mode")),
+        warned=warnings(checks),
+        server=dict(flavour=flavour, version=version, mode=info.get("redis_mode")),
         memory=dict(maxmemory=info.get("maxmemory"), maxmemory_policy=info.get("maxmemory_policy")),
         persistence=persistence_summary(info),
         failures=failures,

@@ -158,14 +158,13 @@ failures:
     the W&B origin is not allowed"]
 checks:
   description: >-
-    Outcome per check: C(passed) (with a detail where there is one), C(failed: <why>) or
-    C(not run: <why>).
+    One result per check: C(status) (passed, failed, warn, not_run), a one-line C(reason) and,
+    where they exist, the C(expected) and C(found) values.
   returned: always
   type: dict
-  sample: {bucket: passed, presigned_put: passed, presigned_get: passed, presigned_head: passed,
-           cors: passed, disallowed_origin: passed, least_privilege: passed, cluster_health: passed,
-           nodes_online: "failed: MinIO nodes not online: minio2:9000 (3 of 4 online)", mixed_content: passed,
-           single_node: passed}
+  sample:
+    bucket: {status: passed, reason: ""}
+    nodes_online: {status: failed, reason: "MinIO nodes not online: minio2:9000 (3 of 4 online)"}
 endpoint_url:
   description: The endpoint the checks went through.
   returned: always
@@ -201,6 +200,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.onprem.wandb.plugins.module_utils.address_override import connect_to
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import PASSED, not_run, outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.s3_requirements import (
+    PREFLIGHT_HEADERS,
     cluster_problems,
     cluster_summary,
     degraded_problems,
@@ -210,6 +210,7 @@ from ansible_collections.onprem.wandb.plugins.module_utils.s3_requirements impor
     response_origin_problems,
     single_node_problems,
 )
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import REQUIREMENTS
 
 try:
     import boto3
@@ -315,16 +316,17 @@ class Probe(object):
     def cors(self, key):
         origin = self.params["origin"]
         if not origin:
-            self.checks["cors"] = "not run: no origin given"
-            self.checks["disallowed_origin"] = "not run: no origin given"
+            self.checks["cors"] = not_run("no origin given")
+            self.checks["disallowed_origin"] = not_run("no origin given")
             return
         problems = []
-        for method, request_headers in (("PUT", ["content-type", "x-amz-meta-wandb"]), ("GET", ["range"])):
+        for method in REQUIREMENTS["object_store"]["cors_methods"]:
+            request_headers = PREFLIGHT_HEADERS.get(method, [])
             status, headers, _body = self.request("OPTIONS", self.object_url, headers={
                 "Origin": origin, "Access-Control-Request-Method": method,
                 "Access-Control-Request-Headers": ", ".join(request_headers)})
             problems += preflight_problems(self.object_url, origin, method, request_headers, status, headers)
-        if self.checks.get("presigned_put") == PASSED:
+        if self.checks.get("presigned_put", {}).get("status") == PASSED:
             url, status, headers, _body = self.presigned("get_object", key, "GET", headers={"Origin": origin})
             problems += response_origin_problems("presigned GET of %s" % url, origin, status, headers)
         self.record("cors", problems)
@@ -466,7 +468,7 @@ def run(module, hostname):
     wanted += ["nodes_online"] if module.params["check_minio_health"] and module.params["admin_access_key"] else []
     wanted += ["mixed_content", "single_node"] if module.params["declared_endpoint"] else []
     for name in wanted:
-        probe.checks.setdefault(name, "not run: an earlier check failed")
+        probe.checks.setdefault(name, not_run("an earlier check failed"))
     result.update(passed=not probe.failures, failures=probe.failures, checks=probe.checks)
     if probe.failures and module.params["fail_on_failure"]:
         module.fail_json(msg="; ".join(probe.failures), **result)

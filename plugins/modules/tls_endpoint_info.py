@@ -93,10 +93,13 @@ failures:
 checks:
   description: >-
     Outcome per check (C(handshake), C(chain), C(self_signed), C(expiry), C(legacy_protocols)):
-    C(passed) with a detail, C(failed: <why>) or C(not run: <why>).
+    C(status) (passed, failed, warn, not_run), a one-line C(reason) and, where they exist, the
+    C(expected) and C(found) values.
   returned: always
   type: dict
-  sample: {handshake: "passed: TLSv1.3, TLS_AES_256_GCM_SHA384", chain: "passed: verifies", expiry: "passed: 300 days left (at least 14 required)"}
+  sample:
+    handshake: {status: passed, reason: "TLSv1.3, TLS_AES_256_GCM_SHA384"}
+    expiry: {status: passed, reason: 300 days left (at least 14 required)}
 verified:
   description: Whether the chain and the name verified.
   returned: when connected

@@ -15,7 +15,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.onprem.wandb.plugins.module_utils.minio_topology import topology_problems
-from ansible_collections.onprem.wandb.plugins.module_utils.wandb_cr import endpoint_url_parts
+from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import endpoint_url_parts
 
 try:
     from ansible.plugins.inventory import detect_range, expand_hostname_range

@@ -1,4 +1,4 @@
-"""Unit tests of the checklist vocabulary and the verify report (plugins/module_utils/checklist.py)."""
+"""Unit tests of the check results' shape (module_utils/checklist.py) and the verify report (plugin_utils/report.py)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,43 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.onprem.wandb.plugins.filter.verify_lines import verify_lines
 from ansible_collections.onprem.wandb.plugins.filter.verify_report import verify_report
 from ansible_collections.onprem.wandb.plugins.module_utils import checklist
+from ansible_collections.onprem.wandb.plugins.plugin_utils import report as checkreport
 
 S3 = {"changed": False, "passed": False, "failures": ["CORS preflight ... the W&B origin is not allowed"],
-      "checks": {"bucket": "passed", "presigned_put": "passed: 1048576 bytes",
-                 "cors": "failed: CORS preflight ... the W&B origin is not allowed",
-                 "disallowed_origin": "not run: no origin given"}}
+      "checks": {"bucket": checklist.passed(), "presigned_put": checklist.passed("1048576 bytes"),
+                 "cors": checklist.failed("CORS preflight ... the W&B origin is not allowed"),
+                 "disallowed_origin": checklist.not_run("no origin given")}}
 
 
-def test_outcome_vocabulary():
-    assert checklist.outcome([]) == "passed"
-    assert checklist.outcome([], "8.4.3") == "passed: 8.4.3"
-    assert checklist.outcome(["a", "b"], "ignored") == "failed: a; b"
-    assert checklist.not_run("no origin") == "not run: no origin"
-    assert checklist.parse_outcome("failed: x: y") == ("failed", "x: y")
-    assert checklist.parse_outcome("passed") == ("passed", "")
-    state, reason = checklist.parse_outcome("ok")
-    assert state == "failed" and "'ok'" in reason
+def test_one_shape_for_every_check():
+    assert checklist.outcome([]) == {"status": "passed", "reason": ""}
+    assert checklist.outcome([], "8.4.3", found="8.4.3") == {"status": "passed", "reason": "8.4.3", "found": "8.4.3"}
+    assert checklist.outcome(["a", "b"], "ignored", expected=1, found=2) == {
+        "status": "failed", "reason": "a; b", "expected": 1, "found": 2}
+    assert checklist.not_run("no origin") == {"status": "not_run", "reason": "no origin"}
+    assert checklist.warn("old\n  but fine") == {"status": "warn", "reason": "old but fine"}
+    with pytest.raises(ValueError, match="passed, failed, warn, not_run"):
+        checklist.result("ok")
+    checks = {"a": checklist.failed("x"), "b": checklist.warn("y"), "c": checklist.passed()}
+    assert checklist.failures(checks) == ["x"] and checklist.warnings(checks) == ["y"]
+
+
+def test_a_value_outside_the_shape_is_a_failure_not_a_pass():
+    (line,) = verify_lines({"checks": {"version": "passed: 8.4.3"}}, "mysql", "m")
+    assert line["status"] == "fail" and "not a checklist result" in line["reason"]
+
+
+def test_warnings_keep_their_reason_expected_and_found():
+    result = {"passed": True, "checks": {"server": checklist.warn(
+        "MySQL 9.7.4 is not named by W&B; accepted by mysql_accept_unnamed_versions",
+        expected="8.4.x (recommended)", found="mysql 9.7.4")}}
+    (line,) = verify_lines(result, "mysql", "db1")
+    assert line["status"] == "warn" and line["required"] is True
+    assert line["expected"] == "8.4.x (recommended)" and line["found"] == "mysql 9.7.4"
+    text = verify_report([line], "text")
+    assert "[WARN] mysql      db1     server  MySQL 9.7.4 is not named by W&B; accepted by" in text
+    assert text.splitlines()[-1] == "FAILED: 0 passed, 0 failed, 1 warnings, 0 not run"
+    assert checkreport.summary([line])["passed"] is False  # a warning alone is no proof either
 
 
 def test_lines_one_per_check_and_not_run_is_never_a_pass():
@@ -40,7 +61,7 @@ def test_lines_one_per_check_and_not_run_is_never_a_pass():
 def test_not_required_failures_are_warnings_and_do_not_fail():
     lines = verify_lines(S3, "minio", "m1", required=["bucket"])
     assert [line["status"] for line in lines] == ["pass", "pass", "warn", "skip"]
-    assert checklist.summary(lines)["passed"] is True
+    assert checkreport.summary(lines)["passed"] is True
     assert verify_report(lines, "json")["verdict"] == "PASSED: 2 passed, 0 failed, 1 warnings, 1 not run"
 
 
@@ -52,7 +73,7 @@ def test_module_that_failed_outright_is_one_failed_line():
 
 
 def test_failed_module_keeps_its_message_when_its_checks_look_fine():
-    result = {"failed": True, "msg": "reading failed: lost connection", "checks": {"connection": "passed"}}
+    result = {"failed": True, "msg": "reading failed: lost connection", "checks": {"connection": checklist.passed()}}
     lines = verify_lines(result, "mysql", "mysql1")
     assert [line["status"] for line in lines] == ["pass", "fail"]
     assert lines[1]["reason"] == "reading failed: lost connection"
@@ -61,8 +82,8 @@ def test_failed_module_keeps_its_message_when_its_checks_look_fine():
 def test_skipped_task_is_a_skip_line_and_an_empty_report_fails():
     lines = verify_lines({"skipped": True, "skip_reason": "Conditional result was False"}, "proxy", "p1")
     assert lines[0]["status"] == "skip" and lines[0]["reason"] == "Conditional result was False"
-    assert checklist.summary(lines)["passed"] is False  # nothing passed: only a skip
-    assert checklist.verdict([]) == "FAILED: no check ran"
+    assert checkreport.summary(lines)["passed"] is False  # nothing passed: only a skip
+    assert checkreport.verdict([]) == "FAILED: no check ran"
     assert verify_report([], "json")["summary"]["passed"] is False
 
 
@@ -86,7 +107,7 @@ def test_text_checklist_marks_and_verdict():
 
 
 def test_markdown_and_json_reports():
-    lines = verify_lines(S3, "minio", "m1") + verify_lines({"passed": True, "checks": {"version": "passed: Redis 7.0.15"}},
+    lines = verify_lines(S3, "minio", "m1") + verify_lines({"passed": True, "checks": {"version": checklist.passed("Redis 7.0.15")}},
                                                            "redis", "r|1")
     markdown = verify_report(lines, "markdown", context={"site": "lab", "url": "https://wandb.lab.test"})
     assert "# W&B infrastructure verify" in markdown and "- **site**: lab" in markdown

@@ -55,7 +55,7 @@ def test_settings_diff_accepts_dashed_option_names():
 
 
 @pytest.mark.parametrize(("version", "comment", "flavour", "numbers"), [
-    ("8.0.28", "MySQL Community Server - GPL", "mysql", (8, 0, 28)),
+    ("8.0.32", "MySQL Community Server - GPL", "mysql", (8, 0, 32)),
     ("8.4.3", "MySQL Community Server - GPL", "mysql", (8, 4, 3)),
     ("9.7.4", "(Debian)", "mysql", (9, 7, 4)),
     ("8.0.36-28", "Percona Server (GPL), Release 28, Revision 47601f19", "percona", (8, 0, 36)),
@@ -70,42 +70,54 @@ def test_parse_server_version(version, comment, flavour, numbers):
 
 
 def test_mariadb_is_refused_with_the_reason():
-    failures = req.check_server(req.parse_server_version("10.11.6-MariaDB-0+deb12u1", ""))
-    assert len(failures) == 1
-    assert "MariaDB 10.11.6-MariaDB-0+deb12u1, not MySQL" in failures[0]
-    assert "8.0.28" in failures[0]
+    check = req.server_check(req.parse_server_version("10.11.6-MariaDB-0+deb12u1", ""))
+    assert check["status"] == "failed"
+    assert check["reason"].startswith("mariadb 10.11.6: MariaDB is not MySQL")
+    assert "W&B accepts MySQL 8.4.x (recommended)" in check["reason"]
 
 
-@pytest.mark.parametrize(("version", "ok"), [
-    ("8.0.27", False), ("8.0.28", True), ("5.7.44", False), ("8.4.0", True), ("9.1.0", True),
+@pytest.mark.parametrize(("version", "status"), [
+    ("8.0.31", "failed"), ("8.0.32", "warn"), ("5.7.44", "failed"), ("8.4.0", "passed"), ("9.1.0", "failed"),
 ])
-def test_minimum_version(version, ok):
-    failures = req.check_server(req.parse_server_version(version, ""))
-    assert (not failures) is ok
-    if not ok:
-        assert failures == ["MySQL %s is older than W&B's minimum 8.0.28" % version]
+def test_server_check_follows_the_policy(version, status):
+    assert req.server_check(req.parse_server_version(version, ""))["status"] == status
+
+
+def test_unnamed_version_accepted_explicitly_is_a_warning():
+    check = req.server_check(req.parse_server_version("9.7.4", ""), accept_unnamed=True)
+    assert check["status"] == "warn" and "accepted by mysql_accept_unnamed_versions" in check["reason"]
 
 
 def test_unreadable_version_is_a_failure():
-    assert req.check_server(req.parse_server_version("garbage", "")) == ["could not read a version from @@version 'garbage'"]
+    assert req.server_check(req.parse_server_version("garbage", "")) == {
+        "status": "failed", "reason": "could not read a version from @@version 'garbage'"}
 
 
-def test_check_settings_reports_each_mismatch():
+def test_settings_checks_report_each_mismatch_with_expected_and_found():
     actual = {"binlog_format": "ROW", "innodb_online_alter_log_max_size": "268435456", "sync_binlog": "1",
-              "innodb_flush_log_at_trx_commit": "2", "binlog_row_image": "FULL", "sort_buffer_size": "262144"}
-    report, failures = req.check_settings(actual)
-    assert report["binlog_format"]["ok"] and report["sync_binlog"]["ok"]
-    assert report["sort_buffer_size"] == {"expected": 67108864, "actual": "262144", "ok": False}
-    assert failures == [
-        "binlog_row_image is FULL, W&B requires MINIMAL",
-        "innodb_flush_log_at_trx_commit is 2, W&B requires 1",
-        "sort_buffer_size is 262144, W&B requires 67108864",
-    ]
+              "innodb_flush_log_at_trx_commit": "2", "binlog_row_image": "FULL", "sort_buffer_size": "262144",
+              "max_prepared_stmt_count": "16382"}
+    checks = req.settings_checks(actual)
+    assert len(checks) == 7
+    assert checks["binlog_format"] == {"status": "passed", "reason": "ROW", "expected": "ROW", "found": "ROW"}
+    assert checks["max_prepared_stmt_count"] == {
+        "status": "failed", "reason": "max_prepared_stmt_count is 16382, W&B requires 1048576",
+        "expected": 1048576, "found": "16382"}
+    assert checks["sort_buffer_size"]["reason"] == "sort_buffer_size is 262144, W&B requires at least 67108864"
+    assert [name for name, check in checks.items() if check["status"] == "failed"] == [
+        "binlog_row_image", "innodb_flush_log_at_trx_commit", "max_prepared_stmt_count", "sort_buffer_size"]
 
 
-def test_check_settings_missing_variable():
-    _report, failures = req.check_settings({}, {"binlog_format": "ROW"})
-    assert failures == ["binlog_format is unset, W&B requires ROW"]
+def test_sort_buffer_may_be_larger_but_exact_settings_may_not():
+    checks = req.settings_checks({"sort_buffer_size": "128M", "sync_binlog": "2"},
+                                 {"sort_buffer_size": "64M", "sync_binlog": 1})
+    assert checks["sort_buffer_size"]["status"] == "passed"
+    assert checks["sync_binlog"]["reason"] == "sync_binlog is 2, W&B requires 1"
+
+
+def test_missing_variable_is_unset():
+    assert req.settings_checks({}, {"binlog_format": "ROW"})["binlog_format"] == {
+        "status": "failed", "reason": "binlog_format is unset, W&B requires ROW", "expected": "ROW"}
 
 
 def test_check_database():
@@ -128,13 +140,3 @@ def test_check_database():
 ])
 def test_grants_cover_database(lines, ok):
     assert req.grants_cover_database(lines, "wandb_local") is ok
-
-
-def test_settings_checks_one_outcome_per_setting_with_the_failure_sentence():
-    report, failures = req.check_settings({"binlog_format": "ROW", "sort_buffer_size": "262144"},
-                                          {"binlog_format": "ROW", "sort_buffer_size": "64M", "sync_binlog": 1})
-    checks = req.settings_checks(report)
-    assert checks == {"binlog_format": "passed: ROW",
-                      "sort_buffer_size": "failed: sort_buffer_size is 262144, W&B requires 64M",
-                      "sync_binlog": "failed: sync_binlog is unset, W&B requires 1"}
-    assert failures == [checks["sort_buffer_size"][len("failed: "):], checks["sync_binlog"][len("failed: "):]]

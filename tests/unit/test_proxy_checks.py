@@ -78,13 +78,19 @@ def test_endpoint_checks_name_each_outcome():
     leaf = {"self_signed": False, "days_left": 40, "not_after": "2027-01-01T00:00:00+00:00", "subject": "CN=x",
             "issuer": "CN=site CA"}
     assert tls_endpoint.endpoint_checks("w (a:443)", leaf, 14) == {
-        "chain": "passed: verifies", "self_signed": "passed: issued by CN=site CA",
-        "expiry": "passed: 40 days left (at least 14 required)", "legacy_protocols": "passed: TLS 1.0 and 1.1 refused"}
+        "chain": {"status": "passed", "reason": "verifies"},
+        "self_signed": {"status": "passed", "reason": "issued by CN=site CA"},
+        "expiry": {"status": "passed", "reason": "40 days left (at least 14 required)",
+                   "expected": "at least 14 days", "found": "40 days"},
+        "legacy_protocols": {"status": "passed", "reason": "TLS 1.0 and 1.1 refused"}}
     checks = tls_endpoint.endpoint_checks("w (a:443)", dict(leaf, days_left=3), 14, legacy_accepted=["TLSv1", "TLSv1.1"],
                                           verify_error="unable to get local issuer certificate")
-    assert checks["chain"] == "failed: w (a:443): the certificate chain does not verify: unable to get local issuer certificate"
-    assert checks["expiry"].startswith("failed: w (a:443): the certificate expires 2027-01-01")
-    assert checks["legacy_protocols"] == ("failed: w (a:443): the server accepts TLSv1; only TLS 1.2 and 1.3 may be offered; "
-                                          "w (a:443): the server accepts TLSv1.1; only TLS 1.2 and 1.3 may be offered")
+    assert checks["chain"] == {"status": "failed", "reason": "w (a:443): the certificate chain does not verify: "
+                                                             "unable to get local issuer certificate"}
+    assert checks["expiry"]["status"] == "failed" and checks["expiry"]["found"] == "3 days"
+    assert checks["expiry"]["reason"].startswith("w (a:443): the certificate expires 2027-01-01")
+    assert checks["legacy_protocols"]["reason"] == (
+        "w (a:443): the server accepts TLSv1; only TLS 1.2 and 1.3 may be offered; "
+        "w (a:443): the server accepts TLSv1.1; only TLS 1.2 and 1.3 may be offered")
     assert tls_endpoint.endpoint_checks("w", leaf, 14, legacy_checked=False)["legacy_protocols"] == \
-        "not run: check_legacy_protocols is false"
+        {"status": "not_run", "reason": "check_legacy_protocols is false"}

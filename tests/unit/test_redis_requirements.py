@@ -11,36 +11,52 @@ from ansible_collections.onprem.wandb.plugins.module_utils import redis_requirem
 GOOD = {"redis_version": "7.0.15", "redis_mode": "standalone", "maxmemory_policy": "volatile-lru"}
 
 
+def statuses(info, accept_unnamed=False):
+    return {name: check["status"] for name, check in req.server_checks(info, accept_unnamed).items()}
+
+
 def test_good_server_passes():
-    assert req.check_server(GOOD) == []
+    assert statuses(GOOD) == {"version": "passed", "mode": "passed", "maxmemory_policy": "passed"}
 
 
-@pytest.mark.parametrize(("version", "ok"), [("6.2.14", False), ("7.0.0", True), ("7.2.4", True), ("8.0.1", True)])
-def test_minimum_version(version, ok):
-    failures = req.check_server({**GOOD, "redis_version": version})
-    assert (failures == []) is ok
-    if not ok:
-        assert failures == [f"Redis {version} is older than 7.0, the oldest W&B supports"]
+@pytest.mark.parametrize(("version", "status"), [("6.2.14", "failed"), ("7.0.0", "passed"), ("7.2.4", "passed"),
+                                                 ("8.0.1", "failed")])
+def test_version_policy(version, status):
+    assert statuses({**GOOD, "redis_version": version})["version"] == status
+
+
+def test_redis_8_and_valkey_are_warnings_once_accepted():
+    redis8 = req.server_checks({**GOOD, "redis_version": "8.0.1"}, accept_unnamed=True)["version"]
+    assert redis8["status"] == "warn" and "Redis 8.0.1 is not named by W&B" in redis8["reason"]
+    valkey = {**GOOD, "redis_version": "7.2.4", "server_name": "valkey", "valkey_version": "8.0.1"}
+    assert req.server_flavour(valkey) == ("valkey", "8.0.1")
+    check = req.server_checks(valkey)["version"]
+    assert check["status"] == "failed" and check["found"] == "valkey 8.0.1"
+    assert "set redis_accept_unnamed_versions: true" in check["reason"]
+    assert req.server_checks(valkey, accept_unnamed=True)["version"]["status"] == "warn"
 
 
 def test_unreadable_version():
-    assert req.check_server({**GOOD, "redis_version": None}) == ["could not read a version from redis_version None"]
+    check = req.server_checks({**GOOD, "redis_version": None})["version"]
+    assert check["status"] == "failed" and "no version could be read" in check["reason"]
 
 
 def test_cluster_mode_is_refused():
-    assert req.check_server({**GOOD, "redis_mode": "cluster"}) == [
-        "Redis runs in cluster mode; W&B uses a single standalone Redis"]
+    check = req.server_checks({**GOOD, "redis_mode": "cluster"})["mode"]
+    assert check == {"status": "failed", "reason": "Redis runs in cluster mode; W&B uses a single standalone Redis",
+                     "expected": "standalone", "found": "cluster"}
 
 
 @pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-lfu", "allkeys-random"])
 def test_policies_that_evict_queue_keys(policy):
-    (failure,) = req.check_server({**GOOD, "maxmemory_policy": policy})
-    assert failure.startswith(f"maxmemory-policy is {policy}, which can evict W&B's queue keys")
+    check = req.server_checks({**GOOD, "maxmemory_policy": policy})["maxmemory_policy"]
+    assert check["status"] == "failed"
+    assert check["reason"].startswith(f"maxmemory-policy is {policy}, which can evict W&B's queue keys")
 
 
 @pytest.mark.parametrize("policy", ["noeviction", "volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random"])
 def test_policies_that_keep_queue_keys(policy):
-    assert req.check_server({**GOOD, "maxmemory_policy": policy}) == []
+    assert statuses({**GOOD, "maxmemory_policy": policy})["maxmemory_policy"] == "passed"
 
 
 def test_persistence_summary():
@@ -74,10 +90,10 @@ def test_describe_noauth_and_plain_errors():
         "cannot connect to Redis at r:1: Connection refused"
 
 
-def test_server_checks_one_outcome_per_requirement():
-    assert req.server_checks(GOOD) == {"version": "passed: Redis 7.0.15", "mode": "passed: standalone",
-                                       "maxmemory_policy": "passed: volatile-lru"}
+def test_server_checks_one_result_per_requirement():
     bad = req.server_checks({**GOOD, "redis_version": "6.2.1", "maxmemory_policy": "allkeys-lru"})
-    assert bad["version"] == "failed: Redis 6.2.1 is older than 7.0, the oldest W&B supports"
-    assert bad["maxmemory_policy"].startswith("failed: maxmemory-policy is allkeys-lru")
-    assert bad["mode"] == "passed: standalone"
+    assert bad["version"]["reason"] == ("redis 6.2.1: older than 7.0, the oldest release W&B names "
+                                        "(W&B accepts 7.x (recommended))")
+    assert bad["version"]["expected"] == "7.x (recommended)" and bad["version"]["found"] == "redis 6.2.1"
+    assert bad["maxmemory_policy"]["reason"].startswith("maxmemory-policy is allkeys-lru")
+    assert bad["mode"] == {"status": "passed", "reason": "standalone", "expected": "standalone", "found": "standalone"}

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from ansible_collections.onprem.wandb.plugins.module_utils import wandb_cr
+from ansible_collections.onprem.wandb.plugins.plugin_utils import wandb_cr
 
 BASE = {
     "cr_name": "wandb",

@@ -112,18 +112,18 @@ def test_secrets_absent_from_process_list_environment_and_journal(host):
 def test_cluster_healthy_with_eight_drives_and_module_checks_pass():
     result = check()
     assert result["passed"] is True, result["failures"]
-    assert set(result["checks"].values()) == {"passed"}, result["checks"]
+    assert {check["status"] for check in result["checks"].values()} == {"passed"}, result["checks"]
     assert result["cluster"]["nodes_online"] == 4 and result["cluster"]["drives_ok"] == 8
     assert result["cluster"]["drives_per_set"] == [8] and result["cluster"]["standard_parity"] == 4
 
 
 def test_module_reports_a_foreign_origin_and_an_over_privileged_key():
     foreign = check(check_origin="https://elsewhere.example.test")
-    assert foreign["passed"] is False and foreign["checks"]["cors"].startswith("failed: ")
+    assert foreign["passed"] is False and foreign["checks"]["cors"]["status"] == "failed"
     assert "Origin: https://elsewhere.example.test" in foreign["failures"][0]
     assert "the W&B origin is not allowed" in foreign["failures"][0]
     root = check(check_access_key=ROOT_USER, check_secret_key=ROOT_PASSWORD)
-    assert root["checks"]["least_privilege"].startswith("failed: ")
+    assert root["checks"]["least_privilege"]["status"] == "failed"
     assert any("it is not limited to bucket wandb" in failure for failure in root["failures"])
 
 
@@ -164,10 +164,12 @@ def test_a_node_given_as_wandb_s_endpoint_is_judged_as_browsers_meet_it(endpoint
     address = endpoint.split("//")[1].split(":")[0]
     result = check(check_endpoint="http://s3-node.example.test:9000", check_connect_host=address, check_declared=True,
                    check_nodes=list(NODES) + [address])
-    assert result["checks"]["presigned_put"] == "passed" and result["checks"]["cors"] == "passed", result["checks"]
-    assert result["checks"]["mixed_content"].startswith("failed: W&B is served at https://wandb.example.test over "
-                                                        "https but its object store endpoint is http://s3-node")
-    assert f"is the MinIO node {address}, one of 4" in result["checks"]["single_node"]
+    assert result["checks"]["presigned_put"]["status"] == "passed", result["checks"]
+    assert result["checks"]["cors"]["status"] == "passed", result["checks"]
+    assert result["checks"]["mixed_content"]["status"] == "failed"
+    assert result["checks"]["mixed_content"]["reason"].startswith(
+        "W&B is served at https://wandb.example.test over https but its object store endpoint is http://s3-node")
+    assert f"is the MinIO node {address}, one of 4" in result["checks"]["single_node"]["reason"]
 
 
 def test_failure_drill_one_node_down_then_the_role_heals_it(endpoint):
@@ -183,8 +185,9 @@ def test_failure_drill_one_node_down_then_the_role_heals_it(endpoint):
         assert degraded["cluster"]["nodes_online"] == 3 and degraded["cluster"]["drives_ok"] == 6
         assert any(f"MinIO nodes not online: {NODES[3]}:9000" in f for f in degraded["failures"]), degraded
         # Write quorum holds (cluster_health) while a node is down (nodes_online): two separate lines.
-        assert degraded["checks"]["cluster_health"] == "passed", degraded["checks"]
-        assert degraded["checks"]["nodes_online"].startswith(f"failed: MinIO nodes not online: {NODES[3]}:9000")
+        assert degraded["checks"]["cluster_health"]["status"] == "passed", degraded["checks"]
+        assert degraded["checks"]["nodes_online"]["status"] == "failed"
+        assert degraded["checks"]["nodes_online"]["reason"].startswith(f"MinIO nodes not online: {NODES[3]}:9000")
         healed = run_playbook("converge.yml")
         assert healed.rc == 0, healed.failure_messages()
         assert healed.changed_tasks() == [("Start MinIO and enable it at boot", NODES[3])]

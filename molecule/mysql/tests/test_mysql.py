@@ -12,18 +12,14 @@ import testinfra
 from playbook_run import assert_rejected_before_change, run_playbook
 from pki import write_test_pki
 
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import minimum, parse_version, required_settings
+
 testinfra_hosts = ["ansible://wandb_mysql"]
 
 # Must match converge.yml; the tests look for it in every output.
 PASSWORD = "Tst-8d1f3c0b-Secret!pw"
-WANDB_SETTINGS = {
-    "binlog_format": "ROW",
-    "innodb_online_alter_log_max_size": "268435456",
-    "sync_binlog": "1",
-    "innodb_flush_log_at_trx_commit": "1",
-    "binlog_row_image": "MINIMAL",
-    "sort_buffer_size": "67108864",
-}
+# W&B's seven settings, from the collection's requirements table (the one place they are spelled).
+WANDB_SETTINGS = {name: str(value) for name, value in required_settings().items()}
 
 
 def sql(host, query):
@@ -39,10 +35,10 @@ def test_service_running_and_enabled(host):
     assert service.is_enabled
 
 
-def test_server_is_mysql_8_0_28_or_newer(host):
+def test_server_is_mysql_not_older_than_w_b_names(host):
     ((version, comment),) = sql(host, "SELECT @@version, @@version_comment")
     assert "mariadb" not in (version + comment).lower()
-    assert tuple(int(part) for part in version.split("-")[0].split(".")) >= (8, 0, 28)
+    assert parse_version(version) >= parse_version(minimum("mysql"))
 
 
 @pytest.mark.parametrize(("name", "value"), sorted(WANDB_SETTINGS.items()))
@@ -55,6 +51,10 @@ def test_site_tuning_effective(host, address):
                      "@@binlog_expire_logs_seconds, @@server_id, @@require_secure_transport")
     assert rows == [[address, "300", "268435456", "604800", rows[0][4], "0"]]
     assert int(rows[0][4]) > 1, "server_id is derived from the host's address"
+
+
+def test_all_seven_settings_are_checked():
+    assert len(WANDB_SETTINGS) == 7 and WANDB_SETTINGS["max_prepared_stmt_count"] == "1048576"
 
 
 def test_settings_persist_across_restart(host):
@@ -125,15 +125,27 @@ def test_check_module_from_controller():
     assert ok["server"]["flavour"] == "mysql"
     assert ok["database"] == {"name": "wandb_local", "exists": True, "charset": "utf8mb4",
                               "collation": "utf8mb4_general_ci", "ok": True}
-    assert ok["settings"]["sort_buffer_size"] == {"expected": 67108864, "actual": "67108864", "ok": True}
+    assert ok["settings"] == WANDB_SETTINGS
+    assert {name: ok["checks"][name]["status"] for name in WANDB_SETTINGS} == dict.fromkeys(WANDB_SETTINGS, "passed")
     assert ok["grants"]["ok"] is True
+    # MySQL 9.x is not named by W&B; the scenario accepts it explicitly, so it is a warning with the reason.
+    server = ok["checks"]["server"]
+    assert server["status"] == "warn", server
+    assert f"MySQL {ok['server']['version']} is not named by W&B" in server["reason"]
+    assert "accepted by mysql_accept_unnamed_versions" in server["reason"]
+    assert ok["warned"] == [server["reason"]]
     strict = results[("Check a stricter requirement the server does not meet", "onprem-wandb-mysql")]
     assert strict["passed"] is False
-    assert strict["failures"] == ["sort_buffer_size is 67108864, W&B requires 128M"]
+    assert strict["checks"]["sort_buffer_size"] == {
+        "status": "failed", "reason": "sort_buffer_size is 67108864, W&B requires at least 128M",
+        "expected": "128M", "found": "67108864"}
+    # Without the switch, the same server fails the version policy, and says how to accept it.
+    assert strict["checks"]["server"]["status"] == "failed"
+    assert "set mysql_accept_unnamed_versions: true" in strict["checks"]["server"]["reason"]
     mariadb = results[("Check W&B's requirements against MariaDB", "onprem-wandb-mariadb")]
     assert mariadb.get("failed") is True
     assert mariadb["server"]["flavour"] == "mariadb"
-    assert "not MySQL" in mariadb["msg"] and "8.0.28" in mariadb["msg"]
+    assert "MariaDB is not MySQL" in mariadb["msg"] and "W&B accepts MySQL 8.4.x (recommended)" in mariadb["msg"]
     assert PASSWORD not in run.stdout + run.stderr
 
 
@@ -189,7 +201,12 @@ GOOD = {"mysql_user_password": PASSWORD}
         pytest.param({**GOOD, "mysql_package_name": "default-mysql-server"},
                      ['mysql_package_name is "default-mysql-server"', "installs MariaDB"], id="mariadb-requested"),
         pytest.param({**GOOD, "mysql_package_name": "mariadb-server"},
-                     ['mysql_package_name is "mariadb-server"', "8.0.28"], id="mariadb-package"),
+                     ['mysql_package_name is "mariadb-server"', "MariaDB is not MySQL", "8.4.x (recommended)"],
+                     id="mariadb-package"),
+        pytest.param({**GOOD, "mysql_accept_unnamed_versions": False},
+                     ["installed: MySQL 9.7.4 is not named by W&B", "set mysql_accept_unnamed_versions: true",
+                      "The role installs only what W&B's policy accepts: MySQL 8.4.x (recommended)"],
+                     id="unnamed-version-not-accepted"),
         pytest.param({**GOOD, "mysql_sort_buffer_size": "lots"}, ["mysql_sort_buffer_size", "int"],
                      id="sort-buffer-not-integer"),
         pytest.param({**GOOD, "mysql_sort_buffer_size": 262144},
@@ -216,7 +233,7 @@ def test_too_old_local_package_is_refused(old_mysql_deb):
     run = run_playbook("bad_input.yml", extra_vars={**GOOD, "mysql_install_source": "local_packages",
                                                     "mysql_local_packages": [old_mysql_deb]})
     # The converged host already runs 9.7.4; the stale artifact alone must not pass either.
-    assert_rejected_before_change(run, "MySQL 8.0.27 (from local_packages)", "older than 8.0.28")
+    assert_rejected_before_change(run, "from local_packages: mysql 8.0.27: older than 8.0.32, the oldest release W&B names")
 
 
 def test_installed_mariadb_is_refused():
@@ -245,6 +262,25 @@ def test_dynamic_change_applies_live_without_restart(host, restore_baseline):
     assert sql(host, "SELECT @@GLOBAL.max_connections") == [["310"]]
     assert main_pid(host) == before, "a dynamic setting must not restart MySQL"
     assert "max_connections = 310" in host.file("/etc/mysql/onprem-wandb.cnf").content_string
+
+
+def test_prepared_statement_limit_below_w_b_fails_the_check_and_converge_restores_it_live(host, restore_baseline):
+    """The seventh setting: a server with MySQL's default (16382) fails the check naming the setting, the
+    value W&B requires and the value found; the role sets it back live, without a restart."""
+    sql(host, "SET GLOBAL max_prepared_stmt_count = 16382")
+    run = run_playbook("check_from_controller.yml", extra_vars={"check_password": PASSWORD})
+    (result,) = [r for name, _h, r in run.tasks if name == "Check W&B's requirements as the W&B user"]
+    assert result["passed"] is False
+    assert result["checks"]["max_prepared_stmt_count"] == {
+        "status": "failed", "reason": "max_prepared_stmt_count is 16382, W&B requires 1048576",
+        "expected": 1048576, "found": "16382"}
+    assert result["failures"] == ["max_prepared_stmt_count is 16382, W&B requires 1048576"]
+    before = main_pid(host)
+    healed = run_playbook("converge.yml")
+    assert healed.rc == 0, healed.failure_messages()
+    assert ("Apply the changed dynamic settings live", "onprem-wandb-mysql") in healed.changed_tasks()
+    assert sql(host, "SELECT @@GLOBAL.max_prepared_stmt_count") == [["1048576"]]
+    assert main_pid(host) == before, "max_prepared_stmt_count is dynamic: no restart"
 
 
 def test_static_change_restarts_once(host):

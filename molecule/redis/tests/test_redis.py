@@ -70,7 +70,10 @@ def test_check_module_passes():
     result = check(check_user="wandb")
     assert result["passed"] is True, result["failures"]
     assert result["round_trip"] is True
-    assert result["server"]["version"].startswith("7.")
+    assert result["server"]["version"].startswith("7.") and result["server"]["flavour"] == "redis"
+    version = result["checks"]["version"]
+    assert version["status"] == "passed" and version["expected"] == "7.x (recommended)", version
+    assert version["reason"] == f"redis {result['server']['version']}: W&B runs on Redis 7.x"
     assert result["memory"] == {"maxmemory": 268435456, "maxmemory_policy": "volatile-lru"}
     assert result["persistence"]["aof_enabled"] is True
 
@@ -107,7 +110,11 @@ GOOD = {"redis_password": PASSWORD}
         pytest.param({}, ["redis_password"], id="missing-password"),
         pytest.param({"redis_password": "short"}, ["redis_password is empty or shorter than 16"], id="short-password"),
         pytest.param({**GOOD, "redis_package_version": "5:6.2.14-1"},
-                     ['redis_package_version is "5:6.2.14-1"', "Redis 7 or newer"], id="version-6-requested"),
+                     ['redis_package_version is "5:6.2.14-1"', "older than 7.0, the oldest release W&B names",
+                      "W&B accepts 7.x (recommended)"], id="version-6-requested"),
+        pytest.param({**GOOD, "redis_package_version": "6:8.0.2-1"},
+                     ['redis_package_version is "6:8.0.2-1"', "Redis 8.0.2 is not named by W&B",
+                      "set redis_accept_unnamed_versions: true"], id="version-8-not-accepted"),
         pytest.param({**GOOD, "redis_bind_addresses": ["0.0.0.0"]},
                      ['redis_bind_addresses is ["0.0.0.0"]', "redis_allow_bind_all"], id="bind-all"),
         pytest.param({**GOOD, "redis_bind_addresses": ["redis.example.internal"]},

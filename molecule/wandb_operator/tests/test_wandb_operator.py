@@ -237,8 +237,11 @@ def test_wait_returns_once_the_phase_is_completed_and_reports_it(api):
 
 
 @pytest.mark.parametrize(("extra", "fragments"), [
-    ({"wandb_operator_min_kubernetes_version": "1.37"}, ["runs Kubernetes v1.36.3", "asks for 1.37 or newer"]),
-    ({"wandb_operator_min_kubernetes_version": "1.27"}, ["wandb_operator_min_kubernetes_version is '1.27'", "1.29 or newer"]),
+    ({"wandb_operator_kubernetes_follows": "1.30"}, ['wandb_operator_kubernetes_follows is "1.30"',
+                                                     "an earlier minimum W&B published (1.28, 1.29, 1.32)"]),
+    ({"wandb_operator_min_kubernetes_version": "1.29"}, ["wandb_operator_min_kubernetes_version is set (1.29)",
+                                                         "W&B requires Kubernetes 1.34 or newer",
+                                                         "wandb_operator_kubernetes_follows"]),
     ({"wandb_license": ""}, ["wandb_operator_license is empty"]),
     ({"wandb_url": "wandb.example.test"}, ["wandb_operator_host must be a URL with http:// or https://", "got 'wandb.example.test'"]),
     ({"wandb_object_store_url": "s3.example.test"}, ["wandb_operator_bucket.url (the site's wandb_object_store_url)",

@@ -19,6 +19,8 @@ __metaclass__ = type
 import copy
 import re
 
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import REQUIREMENTS
+
 try:  # Python 3
     from urllib.parse import urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
@@ -93,6 +95,9 @@ def bucket_problems(bucket):
     except ValueError as error:
         problems.append("%s.url (the site's wandb_object_store_url) must be the object store's base URL, "
                         "https://s3.example.com: %r %s" % (variable, bucket.get("url"), error))
+    if REQUIREMENTS["object_store"]["region_required"] and not str(bucket.get("region") or "").strip():
+        problems.append("%s.region (the site's wandb_bucket_region) is empty: W&B needs the region of an "
+                        "S3-compatible store (MinIO's MINIO_SITE_REGION, for example us-east-1)" % variable)
     if not _BUCKET.match(str(bucket.get("name") or "")):
         problems.append("%s.name (the site's wandb_bucket) must be an S3 bucket name (3-63 lower-case letters, "
                         "digits, '.', '-'), got %r" % (variable, bucket.get("name")))
@@ -225,7 +230,7 @@ def bucket_values(bucket, secret):
         "provider": "s3",
         "name": "%s:%s" % (host, port),
         "path": path,
-        "region": str(bucket.get("region") or "us-east-1"),
+        "region": str(bucket["region"]),
         "secret": {
             "secretName": secret["name"],
             "accessKeyName": secret["access_key_key"],
