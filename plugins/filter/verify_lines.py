@@ -50,7 +50,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One dict per check with C(component), C(target), C(check), C(status) (pass, fail, warn, skip), C(required), C(reason) and, where the check gave them, C(expected) and C(found).
+  description: >-
+    One dict per check with C(component), C(target), C(check), C(status) (pass, fail, warn, skip),
+    C(required), C(reason) and, where the check gave them, C(expected) and C(found).
   type: list
   elements: dict
 """

@@ -152,7 +152,7 @@ def source_text(key):
 
 def parse_version(text):
     """(8, 4, 3) from '8.4.3', 'v1.36.0', '8.4.3-0ubuntu1', '1:8.4.3-1debian12' or '7'; None if none."""
-    match = re.search(r"(?:^|[^0-9.])v?(\d+(?:\.\d+){0,2})", ":" + str(text or "").split(":")[-1])
+    match = re.search(r"(?:^|[^0-9.])v?(\d+(?:\.\d+){0,2})", ":" + str(text or "").rsplit(":", maxsplit=1)[-1])
     if not match:
         return None
     return tuple(int(part) for part in match.group(1).split("."))

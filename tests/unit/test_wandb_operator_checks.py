@@ -20,7 +20,7 @@ INPUTS = {
 SECRETS = ["wandb-license", "wandb-bucket", "wandb-mysql", "wandb-redis"]
 
 
-def reads(version="v1.36.3", phase=None, spec=None, available="True", secrets=SECRETS):
+def reads(version="v1.36.3", phase=None, spec=None, available="True", secrets=None):
     live = render_cr_v1(INPUTS)
     if spec is not None:
         live["spec"] = spec
@@ -28,10 +28,10 @@ def reads(version="v1.36.3", phase=None, spec=None, available="True", secrets=SE
         live["status"] = {"phase": phase}
     return {
         "cluster": {"version": {"server": {"kubernetes": {"gitVersion": version, "major": "1", "minor": "36"}}}},
-        "deployment": {"resources": [{"status": {"conditions": [{"type": "Available", "status": available,
-                                                                  "message": "1 of 1 ready"}]}}]},
+        "deployment": {"resources": [{"status": {"conditions": [
+            {"type": "Available", "status": available, "message": "1 of 1 ready"}]}}]},
         "resource": {"resources": [live]},
-        "secrets": {"resources": [{"metadata": {"name": name}} for name in secrets]},
+        "secrets": {"resources": [{"metadata": {"name": name}} for name in (SECRETS if secrets is None else secrets)]},
     }
 
 
