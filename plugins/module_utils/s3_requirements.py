@@ -75,6 +75,17 @@ def response_origin_problems(what, origin, status, headers):
             % (what, origin, describe_answer(status, headers))]
 
 
+def exposed_header_problems(what, origin, headers, required):
+    """A response to the W&B origin must expose the headers W&B's browser code reads (ETag, for multipart
+    uploads); with credentials allowed, a '*' in Access-Control-Expose-Headers is a header name, not a wildcard."""
+    exposed = _listed(_header(headers, "Access-Control-Expose-Headers"))
+    missing = [name for name in required if name.lower() not in exposed]
+    if not missing:
+        return []
+    return ["%s with Origin: %s exposes %s but not %s: the browser hides them from W&B's code"
+            % (what, origin, _header(headers, "Access-Control-Expose-Headers") or "no headers", ", ".join(missing))]
+
+
 def disallowed_origin_problems(url, origin, method, status, headers):
     """An origin that is not W&B's must not be granted."""
     allow_origin = _header(headers, "Access-Control-Allow-Origin")

@@ -205,6 +205,7 @@ from ansible_collections.onprem.wandb.plugins.module_utils.s3_requirements impor
     cluster_summary,
     degraded_problems,
     disallowed_origin_problems,
+    exposed_header_problems,
     mixed_content_problems,
     preflight_problems,
     response_origin_problems,
@@ -329,6 +330,8 @@ class Probe(object):
         if self.checks.get("presigned_put", {}).get("status") == PASSED:
             url, status, headers, _body = self.presigned("get_object", key, "GET", headers={"Origin": origin})
             problems += response_origin_problems("presigned GET of %s" % url, origin, status, headers)
+            problems += exposed_header_problems("presigned GET of %s" % url, origin, headers,
+                                                REQUIREMENTS["object_store"]["cors_expose_headers"])
         self.record("cors", problems)
         other = self.params["disallowed_origin"]
         status, headers, _body = self.request("OPTIONS", self.object_url, headers={

@@ -110,3 +110,14 @@ def test_an_endpoint_that_is_one_node_of_several_is_named():
     assert req.single_node_problems("https://s3.example.com", {"s3.example.com", "10.0.0.5"}, nodes, 2) == []
     # A single-node deployment has nothing to balance.
     assert req.single_node_problems("http://minio1:9000", {"minio1"}, ["minio1"], 1) == []
+
+
+def test_the_w_b_origin_must_be_able_to_read_etag():
+    minio = {"Access-Control-Allow-Origin": "https://wandb.example.com",
+             "Access-Control-Expose-Headers": "Date, Etag, Server, Content-Length, X-Amz*, *"}
+    assert req.exposed_header_problems("GET u", "https://wandb.example.com", minio, ["ETag"]) == []
+    (hidden,) = req.exposed_header_problems("GET u", "https://wandb.example.com",
+                                            {"Access-Control-Expose-Headers": "*"}, ["ETag"])
+    assert hidden == ("GET u with Origin: https://wandb.example.com exposes * but not ETag: "
+                      "the browser hides them from W&B's code")
+    assert "exposes no headers but not ETag" in req.exposed_header_problems("GET u", "o", {}, ["ETag"])[0]
