@@ -82,6 +82,9 @@ def test_every_rule_and_source_is_well_formed():
     for source in req.SOURCES.values():
         assert source["url"].startswith("https://docs.wandb.ai/") and source["read"]
     assert set(req.REQUIREMENTS["kubernetes"]["earlier_minimums"].values()) <= set(req.SOURCES)
+    # Each MySQL setting's page: the seventh came with the 2026 requirements page, the rest from the bare-metal guide.
+    assert set(req.REQUIREMENTS["mysql"]["settings_source"].values()) <= set(req.SOURCES)
+    assert set(req.REQUIREMENTS["mysql"]["settings_source"]) - {"default"} <= set(req.required_settings())
     assert len(req.required_settings()) == 7
     assert req.required_settings(134217728)["sort_buffer_size"] == 134217728
 
