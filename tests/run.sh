@@ -49,7 +49,8 @@ do_setup() {
     bash "${RIG_DIR}/ensure-docker.sh" \
         && bash "${RIG_DIR}/setup-venv.sh" \
         && bash "${RIG_DIR}/build-images.sh" \
-        && bash "${RIG_DIR}/build-tools.sh"
+        && bash "${RIG_DIR}/build-tools.sh" \
+        && bash "${RIG_DIR}/charts.sh"
 }
 
 do_lint() {

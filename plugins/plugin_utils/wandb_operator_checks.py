@@ -14,9 +14,17 @@ __metaclass__ = type
 
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import failed, not_run, passed
 from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import judge_version
-from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import renderer, spec_drift
+from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import bucket_values, renderer, spec_drift
+
+try:  # Python 3
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
+    from urlparse import urlsplit
 
 ALWAYS_REQUIRED = ("kubernetes", "controller", "resource", "spec", "secrets")
+# What only a reconciled resource has: required with require_completed.
+RECONCILED = ("phase", "platform", "platform_env", "ingress")
+RELEASE_ANNOTATION = "meta.helm.sh/release-name"
 
 
 def _resources(read):
@@ -45,6 +53,140 @@ def controller_check(deployment_read, where, namespace):
     return failed("Deployment %s is not Available: %s" % (
         where, "; ".join(c.get("message", "") for c in available) or "no Available condition"),
         expected="Available", found="not Available")
+
+
+def release_items(items, release):
+    """The objects Helm made for `release` (its release-name annotation), sorted by name."""
+    mine = [item for item in items or []
+            if ((item.get("metadata") or {}).get("annotations") or {}).get(RELEASE_ANNOTATION) == release]
+    return sorted(mine, key=lambda item: item["metadata"].get("name", ""))
+
+
+def rollout_problems(deployment):
+    """Why a Deployment is not rolled out and Available (empty when it is), one sentence each."""
+    meta = deployment.get("metadata") or {}
+    spec = deployment.get("spec") or {}
+    status = deployment.get("status") or {}
+    wanted = spec.get("replicas", 1)
+    problems = []
+    if status.get("observedGeneration", 0) < meta.get("generation", 0):
+        problems.append("generation %s not yet observed (at %s)" % (meta.get("generation"), status.get("observedGeneration", 0)))
+    if status.get("updatedReplicas", 0) < wanted:
+        problems.append("%s of %s replicas updated" % (status.get("updatedReplicas", 0), wanted))
+    if status.get("availableReplicas", 0) < wanted:
+        problems.append("%s of %s replicas available" % (status.get("availableReplicas", 0), wanted))
+    available = [c for c in status.get("conditions") or [] if c.get("type") == "Available"]
+    if not any(c.get("status") == "True" for c in available):
+        problems.append("not Available (%s)" % ("; ".join(c.get("message", "") for c in available) or "no Available condition"))
+    return problems
+
+
+def platform_rollout(deployments_read, release):
+    """{ready, names, problems}: whether every Deployment of the release is rolled out and Available."""
+    items = release_items(_resources(deployments_read), release)
+    names = [item["metadata"]["name"] for item in items]
+    if not items:
+        return {"ready": False, "names": [], "problems": ["the Helm release %s has no Deployments (yet)" % release]}
+    problems = ["%s: %s" % (item["metadata"]["name"], ", ".join(rollout_problems(item)))
+                for item in items if rollout_problems(item)]
+    return {"ready": not problems, "names": names, "problems": problems}
+
+
+def container_env(container, configmaps):
+    """A container's environment as Kubernetes builds it: envFrom ConfigMaps in order, then env.
+
+    Values are strings; a secretKeyRef is ("secret", name, key); a ConfigMap that does not exist
+    contributes nothing (the kubelet would refuse a required one, which rollout reports).
+    """
+    env = {}
+    for source in container.get("envFrom") or []:
+        ref = source.get("configMapRef")
+        if ref:
+            data = (configmaps.get(ref.get("name")) or {}).get("data") or {}
+            env.update(((source.get("prefix") or "") + key, value) for key, value in data.items())
+    for entry in container.get("env") or []:
+        value_from = entry.get("valueFrom") or {}
+        if "value" in entry:
+            env[entry["name"]] = entry.get("value")
+        elif value_from.get("secretKeyRef"):
+            ref = value_from["secretKeyRef"]
+            env[entry["name"]] = ("secret", ref.get("name"), ref.get("key"))
+        elif value_from.get("configMapKeyRef"):
+            ref = value_from["configMapKeyRef"]
+            env[entry["name"]] = ((configmaps.get(ref.get("name")) or {}).get("data") or {}).get(ref.get("key"))
+        else:
+            env[entry["name"]] = ("field", value_from)
+    return env
+
+
+def expected_platform_env(inputs):
+    """The variables W&B's containers must carry for the endpoints and Secrets the site declares."""
+    bucket = bucket_values(inputs["bucket"], inputs["bucket_secret"])
+    mysql, redis = inputs["mysql"], inputs["redis"]
+    return {
+        "MYSQL_HOST": str(mysql["host"]), "MYSQL_PORT": str(mysql["port"]),
+        "MYSQL_DATABASE": str(mysql["database"]), "MYSQL_USER": str(mysql["user"]),
+        "MYSQL_PASSWORD": ("secret", inputs["mysql_secret"]["name"], inputs["mysql_secret"]["key"]),
+        "REDIS_HOST": str(redis["host"]), "REDIS_PORT": str(redis["port"]),
+        "REDIS_PASSWORD": ("secret", inputs["redis_secret"]["name"], inputs["redis_secret"]["key"]),
+        "BUCKET_NAME": bucket["name"], "BUCKET_PATH": bucket["path"], "AWS_REGION": bucket["region"],
+        "BUCKET_ACCESS_KEY": ("secret", inputs["bucket_secret"]["name"], inputs["bucket_secret"]["access_key_key"]),
+        "BUCKET_SECRET_KEY": ("secret", inputs["bucket_secret"]["name"], inputs["bucket_secret"]["secret_key_key"]),
+        "LICENSE": ("secret", inputs["license_secret"]["name"], inputs["license_secret"]["key"]),
+    }
+
+
+def _shown(value):
+    if isinstance(value, (tuple, list)) and value and value[0] == "secret":
+        return "Secret %s key %s" % (value[1], value[2])
+    return repr(value)
+
+
+def platform_env_check(deployments_read, configmaps_read, inputs, release):
+    """Whether the live W&B containers carry the declared endpoints and the role's Secret references.
+
+    Every container of the release that sets one of the variables must set it as declared; the
+    W&B app container (the one with MYSQL_HOST) must set all of them.
+    """
+    expected = expected_platform_env(inputs)
+    configmaps = dict((item["metadata"]["name"], item) for item in _resources(configmaps_read))
+    wrong, complete = [], []
+    for deployment in release_items(_resources(deployments_read), release):
+        pod = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
+        for container in pod.get("containers") or []:
+            env = container_env(container, configmaps)
+            where = "%s/%s" % (deployment["metadata"]["name"], container.get("name"))
+            for name in sorted(expected):
+                if name in env and _normal(env[name]) != _normal(expected[name]):
+                    wrong.append("%s %s is %s, the site declares %s" % (where, name, _shown(env[name]), _shown(expected[name])))
+            if "MYSQL_HOST" in env:
+                missing = [name for name in sorted(expected) if name not in env]
+                if missing:
+                    wrong.append("%s lacks %s" % (where, ", ".join(missing)))
+                else:
+                    complete.append(where)
+    if wrong:
+        return failed("; ".join(wrong))
+    if not complete:
+        return failed("no container of the release %s carries MYSQL_HOST: the platform chart did not make W&B's app" % release)
+    return passed("%s carry the declared MySQL, Redis and bucket endpoints and the role's Secrets" % ", ".join(complete))
+
+
+def _normal(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def ingress_check(ingresses_read, host_url, release):
+    """Whether every Ingress of the release routes the host users open (wandb_url)."""
+    host = urlsplit(str(host_url)).hostname
+    items = release_items(_resources(ingresses_read), release)
+    if not items:
+        return failed("the release %s has no Ingress" % release, expected=host, found=None)
+    found = sorted(set(rule.get("host") for item in items for rule in (item.get("spec") or {}).get("rules") or []))
+    if found == [host]:
+        return passed("Ingress %s routes %s" % (", ".join(i["metadata"]["name"] for i in items), host), expected=host, found=host)
+    return failed("the release's Ingress routes %s, not %s (wandb_url)" % (", ".join(str(h) for h in found) or "no host", host),
+                  expected=host, found=", ".join(str(h) for h in found))
 
 
 def operator_checks(reads, inputs, namespace, deployment_name, secret_names, api_version="v1", follows=None,
@@ -87,5 +229,15 @@ def operator_checks(reads, inputs, namespace, deployment_name, secret_names, api
         checks["phase"] = failed("%s has status.phase %s; kubectl -n %s logs deploy/%s says why" % (
             cr, phase or "(none: no controller has reconciled it)", namespace, deployment_name),
             expected="Completed", found=phase)
-    required = list(ALWAYS_REQUIRED) + (["phase"] if require_completed else [])
+    release = str(inputs.get("cr_name"))
+    if "platform" in reads:
+        rollout = platform_rollout(reads.get("platform"), release)
+        checks["platform"] = passed("%s Available" % ", ".join(rollout["names"])) if rollout["ready"] else failed(
+            "; ".join(rollout["problems"]))
+        if input_problems:
+            checks["platform_env"] = not_run("the inventory cannot render the resource")
+        else:
+            checks["platform_env"] = platform_env_check(reads.get("platform"), reads.get("configmaps"), inputs, release)
+        checks["ingress"] = ingress_check(reads.get("ingresses"), inputs.get("host"), release)
+    required = list(ALWAYS_REQUIRED) + ([name for name in RECONCILED if name in checks] if require_completed else [])
     return {"checks": checks, "required": required}
