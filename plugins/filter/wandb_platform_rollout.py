@@ -35,7 +35,7 @@ EXAMPLES = r"""
   kubernetes.core.k8s_info:
     kind: Deployment
     namespace: default
-    label_selectors: [app.kubernetes.io/instance=wandb]
+    label_selectors: [app.kubernetes.io/managed-by=Helm]
   register: platform
   until: (platform | onprem.wandb.wandb_platform_rollout('wandb')).ready
   retries: 60

@@ -31,7 +31,7 @@ lab_init() {
     local inventory="${LAB}/inventory"
     (
         umask 077
-        mkdir -p "${inventory}/group_vars/all" "${LAB}/reports" "${LAB}/charts"
+        mkdir -p "${inventory}/group_vars/all" "${LAB}/reports"
         if [ ! -s "${LAB}/vault-password" ]; then
             python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > "${LAB}/vault-password"
         fi
@@ -55,6 +55,7 @@ PY
     )
     ln -sfn "${REPO_ROOT}/sites/lab.yml" "${inventory}/lab.yml"
     local minio="${ONPREM_WANDB_ARTIFACTS}/minio-${MINIO_VERSION}/minio" mc="${ONPREM_WANDB_ARTIFACTS}/mc-${MC_VERSION}/mc"
+    local charts="${ONPREM_WANDB_ARTIFACTS}/charts" operator_chart="operator-${WANDB_OPERATOR_CHART_VERSION}.tgz"
     cat > "${inventory}/group_vars/all/artifacts.yml" <<YAML
 # Made by tests/lab/lab.sh from tests/rig/versions.env: the binaries the rig built on this machine
 # (an air-gapped site's local artifacts) and the sha256 pins the rig recorded.
@@ -62,6 +63,9 @@ minio_binary_local_path: ${minio}
 minio_binary_sha256: "$(cut -d' ' -f1 "${minio}.sha256" 2>/dev/null || echo missing)"
 minio_mc_binary_local_path: ${mc}
 minio_mc_binary_sha256: "$(cut -d' ' -f1 "${mc}.sha256" 2>/dev/null || echo missing)"
+# W&B's operator chart from the rig's chart mirror (tests/rig/charts.sh), pinned by its sha256.
+wandb_operator_chart_archive: ${charts}/${operator_chart}
+wandb_operator_chart_archive_sha256: "$(grep -E "  ${operator_chart}\$" "${charts}/SHA256SUMS" 2>/dev/null | cut -d' ' -f1 || echo missing)"
 YAML
 }
 

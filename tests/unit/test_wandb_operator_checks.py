@@ -86,3 +86,99 @@ def test_kubernetes_version_by_the_policy():
     assert followed["status"] == "warn" and "earlier minimum 1.32" in followed["reason"]
     unreadable = judge(dict(reads(), cluster={"failed": True, "msg": "Unauthorized"}))["checks"]["kubernetes"]
     assert unreadable == {"status": "failed", "reason": "cannot read the cluster's version: Unauthorized"}
+
+
+# --- What the platform chart made (platform, platform_env, ingress) --------------------------
+
+from ansible_collections.onprem.wandb.plugins.filter.wandb_platform_rollout import wandb_platform_rollout  # noqa: E402
+
+HELM = {"meta.helm.sh/release-name": "wandb"}
+
+
+def deployment(name, env=None, env_from=None, replicas=1, available=1, updated=1, generation=2, observed=2,
+               condition="True", release="wandb"):
+    return {
+        "metadata": {"name": name, "generation": generation, "annotations": {"meta.helm.sh/release-name": release}},
+        "spec": {"replicas": replicas, "template": {"spec": {"containers": [
+            {"name": name.split("-")[1], "env": env or [], "envFrom": env_from or []}]}}},
+        "status": {"observedGeneration": observed, "updatedReplicas": updated, "availableReplicas": available,
+                   "conditions": [{"type": "Available", "status": condition, "message": "Deployment has minimum availability."}]},
+    }
+
+
+def secret_ref(name, secret, key):
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+APP_ENV = [
+    {"name": "MYSQL_HOST", "value": "10.0.0.5"}, {"name": "MYSQL_PORT", "value": "3306"},
+    {"name": "MYSQL_DATABASE", "value": "wandb_local"}, {"name": "MYSQL_USER", "value": "wandb_local"},
+    secret_ref("MYSQL_PASSWORD", "wandb-mysql", "password"), secret_ref("REDIS_PASSWORD", "wandb-redis", "password"),
+    secret_ref("BUCKET_ACCESS_KEY", "wandb-bucket", "ACCESS_KEY"), secret_ref("BUCKET_SECRET_KEY", "wandb-bucket", "SECRET_KEY"),
+    secret_ref("LICENSE", "wandb-license", "license"),
+]
+CONFIGMAPS = {"resources": [
+    {"metadata": {"name": "wandb-redis-configmap"}, "data": {"REDIS_HOST": "10.0.0.6", "REDIS_PORT": "6379"}},
+    {"metadata": {"name": "wandb-bucket-configmap"},
+     "data": {"BUCKET_NAME": "s3.example.com:443", "BUCKET_PATH": "wandb?tls=true", "AWS_REGION": "us-east-1"}},
+]}
+APP_FROM = [{"configMapRef": {"name": "wandb-redis-configmap"}}, {"configMapRef": {"name": "wandb-bucket-configmap"}}]
+INGRESS = {"resources": [{"metadata": {"name": "wandb", "annotations": HELM},
+                          "spec": {"rules": [{"host": "wandb.example.com"}]}}]}
+
+
+def platform_reads(app=None, others=(), ingress=None):
+    data = reads(phase="Completed")
+    data["platform"] = {"resources": [app or deployment("wandb-app-bc", APP_ENV, APP_FROM)] + list(others)}
+    data["configmaps"] = CONFIGMAPS
+    data["ingresses"] = INGRESS if ingress is None else ingress
+    return data
+
+
+def test_what_the_chart_made_passes_and_is_required_with_the_phase():
+    result = judge(platform_reads(others=[deployment("wandb-console-bc")]))
+    assert statuses(result) == dict.fromkeys(["kubernetes", "controller", "resource", "spec", "secrets", "phase",
+                                              "platform", "platform_env", "ingress"], "passed")
+    assert result["checks"]["platform"]["reason"] == "wandb-app-bc, wandb-console-bc Available"
+    assert result["required"][-4:] == ["phase", "platform", "platform_env", "ingress"]
+    assert "platform" not in judge(platform_reads(), require_completed=False)["required"]
+
+
+def test_env_resolves_configmaps_then_env_and_names_each_drift():
+    drift = [{"name": "MYSQL_HOST", "value": "old-mysql"}, secret_ref("LICENSE", "other-secret", "license")]
+    env = [e for e in APP_ENV if e["name"] != "MYSQL_HOST"] + drift
+    # A later envFrom source overrides an earlier one; env overrides envFrom.
+    env_from = APP_FROM + [{"configMapRef": {"name": "missing-configmap"}}]
+    result = judge(platform_reads(app=deployment("wandb-app-bc", env, env_from)))
+    reason = result["checks"]["platform_env"]["reason"]
+    assert result["checks"]["platform_env"]["status"] == "failed"
+    assert "wandb-app-bc/app MYSQL_HOST is 'old-mysql', the site declares '10.0.0.5'" in reason
+    assert "LICENSE is Secret other-secret key license, the site declares Secret wandb-license key license" in reason
+
+
+def test_env_without_the_app_or_with_missing_variables_fails():
+    no_app = judge(platform_reads(app=deployment("wandb-console-bc")))
+    assert no_app["checks"]["platform_env"]["status"] == "failed"
+    assert "no container of the release wandb carries MYSQL_HOST" in no_app["checks"]["platform_env"]["reason"]
+    partial = judge(platform_reads(app=deployment("wandb-app-bc", APP_ENV, [])))
+    assert "wandb-app-bc/app lacks AWS_REGION, BUCKET_NAME, BUCKET_PATH, REDIS_HOST, REDIS_PORT" in partial["checks"]["platform_env"]["reason"]
+
+
+def test_rollout_names_what_is_not_ready_and_ignores_other_releases():
+    read = {"resources": [deployment("wandb-app-bc", generation=3, observed=2, updated=0, available=0, condition="False"),
+                          deployment("wandb-console-bc"), deployment("other-app-bc", release="other", condition="False")]}
+    rollout = wandb_platform_rollout(read, "wandb")
+    assert rollout["ready"] is False and rollout["names"] == ["wandb-app-bc", "wandb-console-bc"]
+    assert rollout["problems"] == ["wandb-app-bc: generation 3 not yet observed (at 2), 0 of 1 replicas updated, "
+                                   "0 of 1 replicas available, not Available (Deployment has minimum availability.)"]
+    assert wandb_platform_rollout({"resources": []}, "wandb") == {
+        "ready": False, "names": [], "problems": ["the Helm release wandb has no Deployments (yet)"]}
+    assert wandb_platform_rollout(read, "other")["ready"] is False
+
+
+def test_ingress_must_route_the_host_users_open():
+    wrong = {"resources": [{"metadata": {"name": "wandb", "annotations": HELM}, "spec": {"rules": [{"host": "old.example.com"}]}}]}
+    result = judge(platform_reads(ingress=wrong))
+    assert result["checks"]["ingress"]["status"] == "failed"
+    assert result["checks"]["ingress"]["reason"] == "the release's Ingress routes old.example.com, not wandb.example.com (wandb_url)"
+    assert judge(platform_reads(ingress={"resources": []}))["checks"]["ingress"]["reason"] == "the release wandb has no Ingress"

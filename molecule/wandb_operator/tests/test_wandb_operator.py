@@ -1,23 +1,23 @@
 """Verify the operator role against the real Kubernetes API server the scenario runs (Go-built
-kube-apiserver 1.36 with etcd, controller-manager, scheduler and kwok nodes): the CRD, the Helm
-release and its Deployment, the Secrets, the WeightsAndBiases resource, check mode, the wait for
-status.phase and the refusal of bad input before anything is applied.
+kube-apiserver 1.36 with etcd, controller-manager, scheduler and kwok nodes) and W&B's real charts
+served by the rig's internal chart mirror (Helm repository and OCI registry, tests/rig/k8s/chart_mirror.yml):
+the real CRD and its explicit upgrade, the operator release from each source, the Secrets, the
+WeightsAndBiases resource, the platform chart's Deployments and their environment, check mode,
+the waits and the refusal of bad input before anything is applied.
 
-Nothing here runs the real W&B controller (github.com/wandb/operator is not on the module proxy);
-where a test needs a phase, the test writes status.phase itself, standing in for the controller,
-and says so. That exercises the role's wait against the real API server, not the operator."""
+The real W&B controller image cannot be had here, so the rig runs a STAND-IN for it
+(tests/rig/k8s/files/wandb_controller_standin.py) with v1's documented behaviour: it installs
+spec.chart with spec.values as the release named after the resource, writes status.phase and the
+<name>-spec-active Secret, and uninstalls on delete. Its own behaviour is tested here too
+(test_standin_*)."""
 
 from __future__ import annotations
 
 import base64
-import functools
-import http.server
+import hashlib
 import json
 import os
-import shutil
-import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -32,7 +32,18 @@ KUBECONFIG = EPHEMERAL / "kubeconfig"
 GROUP, VERSION, PLURAL = "apps.wandb.com", "v1", "weightsandbiases"
 CR_NAMESPACE, CR_NAME = "default", "wandb"
 OPERATOR_NAMESPACE = "wandb-cr"
-FIXTURE_CHART = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "charts" / "operator"
+CRD_NAME = "weightsandbiases.apps.wandb.com"
+
+
+def mirror():
+    """The chart mirror's coordinates, as tests/rig/k8s/chart_mirror.yml wrote them."""
+    return yaml.safe_load((EPHEMERAL / "chart-mirror.yml").read_text())
+
+
+def helm_json(*args):
+    out = subprocess.run(["helm", *args, "-o", "json", "--kubeconfig", str(KUBECONFIG)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +67,6 @@ def get_cr(api):
     return custom(api).get_namespaced_custom_object(GROUP, VERSION, CR_NAMESPACE, PLURAL, CR_NAME)
 
 
-def set_phase(api, phase):
-    """Write status.phase as the W&B controller would (the test stands in for it)."""
-    custom(api).patch_namespaced_custom_object_status(GROUP, VERSION, CR_NAMESPACE, PLURAL, CR_NAME,
-                                                      {"status": {"phase": phase, "version": "0.43.2"}})
-
-
 def secret_values(inventory):
     return [
         inventory["k8s-admin"]["wandb_license"],
@@ -71,22 +76,66 @@ def secret_values(inventory):
     ]
 
 
-def test_crd_installed_by_the_chart_and_established(api):
-    crd = client.ApiextensionsV1Api(api).read_custom_resource_definition("weightsandbiases.apps.wandb.com")
-    assert crd.spec.group == GROUP and crd.spec.names.kind == "WeightsAndBiases"
+def chart_crd():
+    """The CRD in the operator chart's crds/, read from the mirror's archive."""
+    archive = next(a for a in mirror()["archives"] if Path(a).name.startswith("operator-1"))
+    out = subprocess.run(["helm", "show", "crds", archive], capture_output=True, text=True, check=True).stdout
+    return next(d for d in yaml.safe_load_all(out) if d and d["kind"] == "CustomResourceDefinition")
+
+
+def release_deployments(api, namespace=CR_NAMESPACE, release=CR_NAME):
+    """The Deployments Helm made for the release (by its labels and annotation), by name."""
+    items = client.AppsV1Api(api).list_namespaced_deployment(namespace, label_selector="app.kubernetes.io/managed-by=Helm").items
+    return {d.metadata.name: d for d in items if (d.metadata.annotations or {}).get("meta.helm.sh/release-name") == release}
+
+
+def app_env(api):
+    """The W&B app container's env entries (name -> V1EnvVar), read from the live Deployment."""
+    app = next(d for d in release_deployments(api).values()
+               if any(e.name == "MYSQL_HOST" for c in d.spec.template.spec.containers for e in (c.env or [])))
+    container = next(c for c in app.spec.template.spec.containers if any(e.name == "MYSQL_HOST" for e in (c.env or [])))
+    return {e.name: e for e in container.env}, container
+
+
+def platform_release():
+    history = helm_json("history", CR_NAME, "-n", CR_NAMESPACE)
+    deployed = [entry for entry in history if entry["status"] == "deployed"]
+    assert len(deployed) == 1, history
+    return deployed[0]
+
+
+def operator_release_chart():
+    history = helm_json("history", "operator", "-n", OPERATOR_NAMESPACE)
+    deployed = [entry for entry in history if entry["status"] == "deployed"]
+    assert len(deployed) == 1, history
+    return deployed[0]["chart"]
+
+
+def run_checks():
+    run = run_playbook("check.yml")
+    assert run.rc == 0, run.failure_messages()
+    return next(r for name, _h, r in run.tasks if name == "Show the checks")["wandb_operator_check"]
+
+
+def test_crd_is_the_real_one_from_the_chart_and_established(api):
+    crd = client.ApiextensionsV1Api(api).read_custom_resource_definition(CRD_NAME)
+    shipped = chart_crd()
+    assert crd.spec.group == GROUP and crd.spec.names.kind == "WeightsAndBiases" and crd.spec.names.short_names == ["wandb"]
     assert [v.name for v in crd.spec.versions] == ["v1"]
+    live_schema = client.ApiClient().sanitize_for_serialization(crd.spec.versions[0].schema.open_apiv3_schema)
+    assert live_schema == shipped["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    assert crd.metadata.annotations["onprem.wandb/operator-chart-version"] == "1.4.8"
     conditions = {c.type: c.status for c in crd.status.conditions}
     assert conditions.get("Established") == "True"
 
 
-def test_release_deployed_from_the_archive_with_the_inventory_values():
-    status = json.loads(subprocess.run(["helm", "status", "operator", "-n", OPERATOR_NAMESPACE, "-o", "json",
-                                        "--kubeconfig", str(KUBECONFIG)], capture_output=True, text=True, check=True).stdout)
+def test_operator_release_from_the_mirror_with_air_gapped_values():
+    status = helm_json("status", "operator", "-n", OPERATOR_NAMESPACE)
     assert status["info"]["status"] == "deployed"
-    values = json.loads(subprocess.run(["helm", "get", "values", "operator", "-n", OPERATOR_NAMESPACE, "-o", "json",
-                                        "--kubeconfig", str(KUBECONFIG)], capture_output=True, text=True, check=True).stdout)
-    assert values["image"] == {"repository": "registry.example.test/wandb/controller", "tag": "fixture",
-                               "pullSecrets": [{"name": "registry-credentials"}]}
+    assert operator_release_chart() == "operator-1.4.8"
+    values = helm_json("get", "values", "operator", "-n", OPERATOR_NAMESPACE)
+    assert values["image"] == {"repository": "registry.example.test/wandb/controller", "tag": "1.20.0",
+                               "pullPolicy": "IfNotPresent", "pullSecrets": ["registry-credentials"]}
     assert values["airgapped"] is True
     ca = (EPHEMERAL / "k8s-pki" / "ca.crt").read_text().strip()
     assert values["customCACerts"] == [ca]
@@ -98,10 +147,14 @@ def test_controller_deployment_available_with_the_values(api):
     assert conditions["Available"] == "True"
     assert deployment.status.available_replicas == 1
     pod = deployment.spec.template.spec
-    assert pod.containers[0].image == "registry.example.test/wandb/controller:fixture"
-    assert {e.name: e.value for e in pod.containers[0].env}["AIRGAPPED"] == "true"
+    manager = pod.containers[0]
+    assert manager.name == "manager"
+    assert manager.image == "registry.example.test/wandb/controller:1.20.0"
+    assert manager.image_pull_policy == "IfNotPresent"
+    env = {e.name: e.value for e in manager.env}
+    assert env["AIRGAPPED"] == "true" and env["SSL_CERT_DIR"] == "/certs/"
     assert [s.name for s in pod.image_pull_secrets] == ["registry-credentials"]
-    pods = client.CoreV1Api(api).list_namespaced_pod(OPERATOR_NAMESPACE, label_selector="app.kubernetes.io/name=operator")
+    pods = client.CoreV1Api(api).list_namespaced_pod(OPERATOR_NAMESPACE, label_selector="control-plane=controller-manager")
     assert [p.spec.node_name for p in pods.items] == ["kwok-node-0"]
     assert all(p.status.phase == "Running" for p in pods.items)
 
@@ -135,7 +188,7 @@ def test_resource_matches_the_inventory_and_references_existing_secrets(api, inv
     assert values["mysql"] == {"install": False} and values["redis"] == {"install": False}
     assert values["ingress"]["class"] == "nginx"
     assert values["global"]["extraEnv"] == {"ENABLE_REGISTRY_UI": "true"}
-    assert cr["spec"]["chart"] == {"url": "http://charts.example.test", "name": "operator-wandb", "version": "0.43.2"}
+    assert cr["spec"]["chart"] == {"url": mirror()["repository"], "name": "operator-wandb", "version": "0.43.8"}
     core = client.CoreV1Api(api)
     refs = [
         (values["global"]["licenseSecret"]["name"], values["global"]["licenseSecret"]["key"]),
@@ -146,9 +199,82 @@ def test_resource_matches_the_inventory_and_references_existing_secrets(api, inv
     ]
     for name, key in refs:
         assert key in core.read_namespaced_secret(name, CR_NAMESPACE).data, (name, key)
+    # Not wandb-ca-certs: the platform chart makes a ConfigMap of that name for the release.
     ca_map = core.read_namespaced_config_map(values["global"]["caCertsConfigMap"], CR_NAMESPACE)
+    assert ca_map.metadata.name == "wandb-trusted-cas"
     assert list(ca_map.data) == ["ca.crt"]
     assert "-----BEGIN CERTIFICATE-----" in ca_map.data["ca.crt"]
+
+
+def test_resource_completed_and_the_platform_release_installed_from_spec_chart(api):
+    cr = get_cr(api)
+    assert cr["status"] == {"phase": "Completed", "version": "0.43.8"}
+    assert "finalizer.app.wandb.com" in cr["metadata"]["finalizers"]
+    release = platform_release()
+    assert release["chart"] == "operator-wandb-0.43.8"
+    # The release carries exactly the resource's spec.values, and the stand-in recorded the spec it applied.
+    assert helm_json("get", "values", CR_NAME, "-n", CR_NAMESPACE) == cr["spec"]["values"]
+    active = client.CoreV1Api(api).read_namespaced_secret(f"{CR_NAME}-spec-active", CR_NAMESPACE)
+    applied = json.loads(base64.b64decode(active.data["spec"]))
+    assert applied == {"chart": cr["spec"]["chart"], "values": cr["spec"]["values"]}
+
+
+def test_platform_deployments_are_available(api):
+    deployments = release_deployments(api)
+    # Whatever the chart at this version makes: at least W&B's app and console.
+    assert {"wandb-app-bc", "wandb-console-bc"} <= set(deployments), sorted(deployments)
+    for name, deployment in deployments.items():
+        conditions = {c.type: c.status for c in deployment.status.conditions or []}
+        assert conditions.get("Available") == "True", name
+        assert deployment.status.available_replicas == deployment.spec.replicas, name
+
+
+def test_platform_env_carries_the_declared_endpoints_and_the_role_secrets(api, inventory):
+    site = inventory["k8s-admin"]
+    env, container = app_env(api)
+    assert env["MYSQL_HOST"].value == site["wandb_mysql_host"]
+    assert env["MYSQL_PORT"].value == str(site["wandb_mysql_port"])
+    assert env["MYSQL_PASSWORD"].value_from.secret_key_ref.name == "wandb-mysql"
+    assert env["MYSQL_PASSWORD"].value_from.secret_key_ref.key == "password"
+    assert env["REDIS_PASSWORD"].value_from.secret_key_ref.name == "wandb-redis"
+    assert env["BUCKET_SECRET_KEY"].value_from.secret_key_ref.name == "wandb-bucket"
+    assert env["BUCKET_SECRET_KEY"].value_from.secret_key_ref.key == "SECRET_KEY"
+    assert env["LICENSE"].value_from.secret_key_ref.name == "wandb-license"
+    # Redis and the bucket come from the chart's ConfigMaps (envFrom).
+    core = client.CoreV1Api(api)
+    from_maps = {}
+    for source in container.env_from or []:
+        if source.config_map_ref:
+            from_maps.update(core.read_namespaced_config_map(source.config_map_ref.name, CR_NAMESPACE).data or {})
+    assert from_maps["REDIS_HOST"] == site["wandb_redis_host"]
+    assert from_maps["BUCKET_NAME"] == "s3.example.test:443" and from_maps["BUCKET_PATH"] == "wandb?tls=true"
+    ingress = client.NetworkingV1Api(api).read_namespaced_ingress(CR_NAME, CR_NAMESPACE)
+    assert [rule.host for rule in ingress.spec.rules] == ["wandb.example.test"]
+    assert ingress.spec.ingress_class_name == "nginx"
+
+
+def test_verify_checks_pass_on_what_the_real_chart_made():
+    checks = run_checks()
+    statuses = {name: check["status"] for name, check in checks["checks"].items()}
+    assert statuses == {name: "passed" for name in ("kubernetes", "controller", "resource", "spec", "secrets",
+                                                    "phase", "platform", "platform_env", "ingress")}, checks
+    assert {"phase", "platform", "platform_env", "ingress"} <= set(checks["required"])
+    assert "wandb-app-bc/app" in checks["checks"]["platform_env"]["reason"]
+
+
+def test_verify_fails_when_a_deployment_env_drifts_from_the_site(api):
+    apps = client.AppsV1Api(api)
+    patch = {"spec": {"template": {"spec": {"containers": [{"name": "app", "env": [
+        {"name": "MYSQL_HOST", "value": "drifted.example.test"}]}]}}}}
+    apps.patch_namespaced_deployment("wandb-app-bc", CR_NAMESPACE, patch)
+    try:
+        checks = run_checks()
+        env_check = checks["checks"]["platform_env"]
+        assert env_check["status"] == "failed"
+        assert "wandb-app-bc/app MYSQL_HOST is 'drifted.example.test', the site declares 'mysql.example.test'" in env_check["reason"]
+    finally:
+        apps.patch_namespaced_deployment("wandb-app-bc", CR_NAMESPACE, {"spec": {"template": {"spec": {"containers": [
+            {"name": "app", "env": [{"name": "MYSQL_HOST", "value": "mysql.example.test"}]}]}}}})
 
 
 def test_no_secret_in_the_resource_or_in_playbook_output(api, inventory, converge_check_run):
@@ -178,62 +304,45 @@ def test_check_mode_shows_the_resource_diff_without_applying(api):
     assert "GORILLA_TRACE" not in after["spec"]["values"]["global"]["extraEnv"]
 
 
-def test_changed_input_updates_the_resource_and_dropped_keys_go_away(api):
+def test_changed_endpoint_upgrades_the_release_and_the_deployments_follow(api):
+    """A new MySQL host in the inventory: the resource changes, the controller upgrades the release,
+    the app's env follows by the time the run returns, and the next run changes nothing."""
+    before = int(platform_release()["revision"])
     try:
-        run = run_playbook("converge.yml", extra_vars={"wandb_operator_extra_env": {"ENABLE_REGISTRY_UI": True, "GORILLA_TRACE": "1"}})
+        run = run_playbook("converge.yml", extra_vars={"wandb_mysql_host": "mysql-new.example.test"})
         assert run.rc == 0, run.failure_messages()
         assert [t for t, _h in run.changed_tasks()] == ["Apply the WeightsAndBiases resource"]
-        assert get_cr(api)["spec"]["values"]["global"]["extraEnv"]["GORILLA_TRACE"] == "1"
+        assert int(platform_release()["revision"]) == before + 1
+        env, _container = app_env(api)
+        assert env["MYSQL_HOST"].value == "mysql-new.example.test"
+        assert get_cr(api)["status"]["phase"] == "Completed"
+        again = run_playbook("converge.yml", extra_vars={"wandb_mysql_host": "mysql-new.example.test"})
+        assert again.rc == 0, again.failure_messages()
+        assert again.changed == 0, again.changed_tasks()
+        assert int(platform_release()["revision"]) == before + 1
     finally:
         baseline = run_playbook("converge.yml")
     assert baseline.rc == 0, baseline.failure_messages()
-    assert "GORILLA_TRACE" not in get_cr(api)["spec"]["values"]["global"]["extraEnv"]
+    assert app_env(api)[0]["MYSQL_HOST"].value == "mysql.example.test"
 
 
-def test_wait_fails_naming_the_phase_the_operator_reported(api):
-    set_phase(api, "Invalid Config")  # as the controller reports an air-gapped resource without spec.chart
-    run = run_playbook("converge.yml", extra_vars={"wandb_operator_wait_for_completed": True,
-                                                   "wandb_operator_completed_timeout": 4,
-                                                   "wandb_operator_completed_poll_interval": 2})
-    assert run.rc != 0
-    messages = run.failure_messages()
-    assert "status.phase is 'Invalid Config'" in messages, messages
-    assert "wandb_operator_completed_timeout" in messages
-    assert "logs deployment/wandb-controller-manager" in messages
-
-
-def test_wait_returns_once_the_phase_is_completed_and_reports_it(api):
-    set_phase(api, "Loading")
-    before = get_cr(api)["metadata"]["resourceVersion"]
-    stop = threading.Event()
-
-    def controller():
-        """Once the role has applied its change, wait a little and complete the resource."""
-        while not stop.is_set():
-            if get_cr(api)["metadata"]["resourceVersion"] != before:
-                stop.wait(5)
-                set_phase(api, "Completed")
-                return
-            stop.wait(0.5)
-
-    writer = threading.Thread(target=controller)
-    writer.start()
+def test_wait_fails_naming_the_phase_and_the_controller_event(api):
+    """A platform chart version the mirror lacks, with the admin host's check off: the controller's
+    Helm install fails, it reports Invalid Config, and the role fails saying so."""
+    bad = {"wandb_operator_platform_chart_check": False,
+           "wandb_operator_platform_chart": {"url": mirror()["repository"], "name": "operator-wandb", "version": "0.43.999"}}
     try:
-        run = run_playbook("converge.yml", extra_vars={"wandb_operator_wait_for_completed": True,
-                                                       "wandb_operator_completed_timeout": 60,
-                                                       "wandb_operator_completed_poll_interval": 2,
-                                                       "wandb_operator_cr_labels": {"onprem-wandb/test": "wait"}})
+        run = run_playbook("converge.yml", extra_vars=bad)
+        assert run.rc != 0
+        messages = run.failure_messages()
+        assert "status.phase is 'Invalid Config'" in messages, messages
+        assert "wandb_operator_platform_chart" in messages
+        assert "0.43.999" in messages  # the controller's ApplyFailed event
+        assert "logs deployment/wandb-controller-manager" in messages
     finally:
-        stop.set()
-        writer.join()
         baseline = run_playbook("converge.yml")
-    assert run.rc == 0, run.failure_messages()
-    waits = next(r for name, _h, r in run.tasks if name == "Wait for status.phase Completed")
-    assert waits["attempts"] > 1  # it saw Loading first and waited for the change
-    report = next(r for name, _h, r in run.tasks if name == "Report the phase")
-    assert "phase Completed, version 0.43.2" in report["msg"]
     assert baseline.rc == 0, baseline.failure_messages()
-    assert "onprem-wandb/test" not in get_cr(api)["metadata"]["labels"]
+    assert get_cr(api)["status"]["phase"] == "Completed"
 
 
 @pytest.mark.parametrize(("extra", "fragments"), [
@@ -249,12 +358,23 @@ def test_wait_returns_once_the_phase_is_completed_and_reports_it(api):
     ({"wandb_mysql_host": ""}, ["wandb_operator_mysql lacks host", "the site declares them (wandb_mysql_host)"]),
     ({"wandb_operator_ingress_class": "traefik"}, ["wandb_operator_ingress_class is 'traefik'", "IngressClasses [nginx]"]),
     ({"wandb_operator_platform_chart": {}}, ["wandb_operator_platform_chart is empty but wandb_operator_airgapped is true"]),
-    ({"wandb_operator_chart_archive_sha256": "0" * 64}, ["has sha256", "pins " + "0" * 64]),
     ({"wandb_operator_chart_source": "oci"}, ["wandb_operator_chart_oci_ref (oci://registry/path/operator, got '')"]),
+    ({"wandb_operator_chart_version": "1.4.99"}, ["wandb_operator_chart_version is '1.4.99'", "but helm cannot read that chart from",
+                                                  "the chart repository wandb_operator_chart_repo_url"]),
+    ("platform-missing", ["wandb_operator_platform_chart names operator-wandb version '0.43.999'", "cannot read it there",
+                          "would report Invalid Config"]),
+    ("archive-sha", ["has sha256 4551c1c2", "wandb_operator_chart_archive_sha256 pins " + "0" * 64]),
+    ({"wandb_operator_image_tag": "latest"}, ["wandb_operator_image_tag is 'latest'", "air-gapped site"]),
     ({"wandb_operator_ready_timeout": "soon"}, ["wandb_operator_ready_timeout", "int"]),
     ({"wandb_operator_airgapped": "maybe"}, ["wandb_operator_airgapped", "bool"]),
 ])
 def test_bad_input_is_refused_before_anything_is_applied(api, extra, fragments):
+    if extra == "platform-missing":
+        extra = {"wandb_operator_platform_chart": {"url": mirror()["repository"], "name": "operator-wandb", "version": "0.43.999"}}
+    elif extra == "archive-sha":
+        archive = next(a for a in mirror()["archives"] if Path(a).name.startswith("operator-1"))
+        extra = {"wandb_operator_chart_source": "archive", "wandb_operator_chart_archive": archive,
+                 "wandb_operator_chart_archive_sha256": "0" * 64}
     before = get_cr(api)["metadata"]["resourceVersion"]
     run = run_playbook("converge.yml", extra_vars=extra)
     assert_rejected_before_change(run, *fragments)
@@ -277,85 +397,61 @@ def test_bad_ca_files_are_refused(tmp_path, kind, fragment):
     assert_rejected_before_change(run, fragment, path)
 
 
-def package_fixture(tmp_path, version, destination):
-    """The fixture chart bumped to `version`, packaged into `destination`; returns the archive."""
-    chart = tmp_path / "operator"
-    shutil.copytree(FIXTURE_CHART, chart)
-    chart_yaml = chart / "Chart.yaml"
-    chart_yaml.write_text(chart_yaml.read_text().replace("version: 0.1.0-fixture", f"version: {version}"))
-    destination.mkdir(exist_ok=True)
-    subprocess.run(["helm", "package", str(chart), "--destination", str(destination)], check=True, capture_output=True)
-    return destination / f"operator-{version}.tgz"
+def source_vars(source):
+    """The operator chart from the mirror's OCI registry, or from its archive with the sha256 pin."""
+    coordinates = mirror()
+    if source == "oci":
+        return {"wandb_operator_chart_source": "oci", "wandb_operator_chart_oci_ref": coordinates["oci"] + "/operator"}
+    archive = next(a for a in coordinates["archives"] if Path(a).name.startswith("operator-1"))
+    return {"wandb_operator_chart_source": "archive", "wandb_operator_chart_archive": archive,
+            "wandb_operator_chart_archive_sha256": coordinates["sha256"][Path(archive).name]}
 
 
-def assert_upgrade_is_idempotent_then_archive_rolls_back(source, version):
-    """Converge from `source` (upgrade to `version`, then 0 changed), then the scenario's archive again."""
+@pytest.mark.parametrize("source", ["oci", "archive"])
+def test_operator_chart_from_each_source_upgrades_then_is_idempotent(source):
+    """The same chart from another source with a changed value: Helm must fetch it from there to
+    upgrade; the next run changes nothing; the scenario's repository source puts it back."""
+    extra = dict(source_vars(source), wandb_operator_chart_extra_values={"podAnnotations": {"onprem-wandb/source": source}})
     try:
-        first = run_playbook("converge.yml", extra_vars=source)
+        first = run_playbook("converge.yml", extra_vars=extra)
         assert first.rc == 0, first.failure_messages()
         assert [t for t, _h in first.changed_tasks()] == ["Install or upgrade the operator chart"]
-        assert release_chart() == f"operator-{version}"
-        again = run_playbook("converge.yml", extra_vars=source)
+        assert operator_release_chart() == "operator-1.4.8"
+        assert helm_json("get", "values", "operator", "-n", OPERATOR_NAMESPACE)["podAnnotations"] == {"onprem-wandb/source": source}
+        again = run_playbook("converge.yml", extra_vars=extra)
         assert again.rc == 0, again.failure_messages()
         assert again.changed == 0, again.changed_tasks()
     finally:
         baseline = run_playbook("converge.yml")
     assert baseline.rc == 0, baseline.failure_messages()
-    assert release_chart() == "operator-0.1.0-fixture"
+    assert "podAnnotations" not in helm_json("get", "values", "operator", "-n", OPERATOR_NAMESPACE)
 
 
-def test_repository_source_upgrades_and_is_idempotent_then_archive_rolls_back(tmp_path):
-    """An internal Helm repository (served on loopback from the fixture chart, bumped to 0.1.1)."""
-    repo = package_fixture(tmp_path, "0.1.1-fixture", tmp_path / "repo").parent
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(repo))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    url = f"http://127.0.0.1:{server.server_port}"
-    subprocess.run(["helm", "repo", "index", str(repo), "--url", url], check=True, capture_output=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def test_an_older_crd_is_upgraded_and_a_newer_one_is_kept(api):
+    """Helm never upgrades crds/: a cluster with an older CRD (without status.version, as a site that
+    installed an older operator chart has) gets the chart's; one a newer chart applied is left alone."""
+    extensions = client.ApiextensionsV1Api(api)
+    path = "/spec/versions/0/schema/openAPIV3Schema/properties/status/properties/version"
+    extensions.patch_custom_resource_definition(CRD_NAME, [
+        {"op": "remove", "path": path},
+        {"op": "replace", "path": "/metadata/annotations/onprem.wandb~1operator-chart-version", "value": "1.3.0"}])
     try:
-        assert_upgrade_is_idempotent_then_archive_rolls_back(
-            {"wandb_operator_chart_source": "repository", "wandb_operator_chart_repo_url": url,
-             "wandb_operator_chart_version": "0.1.1-fixture"}, "0.1.1-fixture")
+        run = run_playbook("converge.yml")
+        assert run.rc == 0, run.failure_messages()
+        assert [t for t, _h in run.changed_tasks()] == ["Apply the operator chart's CRDs (Helm installs a chart's crds/ once and never upgrades them)"]
+        crd = extensions.read_custom_resource_definition(CRD_NAME)
+        assert "version" in crd.spec.versions[0].schema.open_apiv3_schema.properties["status"].properties
+        assert crd.metadata.annotations["onprem.wandb/operator-chart-version"] == "1.4.8"
+
+        extensions.patch_custom_resource_definition(CRD_NAME, {"metadata": {"annotations": {"onprem.wandb/operator-chart-version": "1.9.0"}}})
+        kept = run_playbook("converge.yml")
+        assert kept.rc == 0, kept.failure_messages()
+        assert kept.changed == 0, kept.changed_tasks()
+        report = next(r for name, _h, r in kept.tasks if name == "Report the CRDs a newer operator chart applied (left as they are)")
+        assert "comes from operator chart 1.9.0, newer than 1.4.8" in json.dumps(report)
     finally:
-        server.shutdown()
-
-
-def test_oci_source_from_a_registry_then_archive_rolls_back(tmp_path):
-    """An internal OCI registry (distribution, Go-built by the rig, plain HTTP on loopback)."""
-    archive = package_fixture(tmp_path, "0.1.2-fixture", tmp_path / "packaged")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config_file = tmp_path / "registry.yml"
-    config_file.write_text(yaml.safe_dump({"version": 0.1, "log": {"level": "warn"},
-                                           "storage": {"filesystem": {"rootdirectory": str(tmp_path / "storage")}},
-                                           "http": {"addr": f"127.0.0.1:{port}"}}))
-    registry = subprocess.Popen(["registry", "serve", str(config_file)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _attempt in range(50):  # until the registry listens (bounded: 50 x 0.2 s)
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                registry.poll()
-                assert registry.returncode is None, registry.stderr.read().decode()
-                time.sleep(0.2)
-        subprocess.run(["helm", "push", str(archive), f"oci://127.0.0.1:{port}/charts", "--plain-http"],
-                       check=True, capture_output=True)
-        assert_upgrade_is_idempotent_then_archive_rolls_back(
-            {"wandb_operator_chart_source": "oci", "wandb_operator_chart_oci_ref": f"oci://127.0.0.1:{port}/charts/operator",
-             "wandb_operator_chart_version": "0.1.2-fixture", "wandb_operator_chart_plain_http": True}, "0.1.2-fixture")
-    finally:
-        registry.terminate()
-        registry.wait(timeout=10)
-
-
-def release_chart():
-    history = json.loads(subprocess.run(["helm", "history", "operator", "-n", OPERATOR_NAMESPACE, "-o", "json",
-                                         "--kubeconfig", str(KUBECONFIG)], capture_output=True, text=True, check=True).stdout)
-    deployed = [entry for entry in history if entry["status"] == "deployed"]
-    assert len(deployed) == 1, history
-    return deployed[0]["chart"]
+        extensions.patch_custom_resource_definition(CRD_NAME, {"metadata": {"annotations": {"onprem.wandb/operator-chart-version": "1.4.8"}}})
+    assert run_playbook("converge.yml").changed == 0
 
 
 def test_check_mode_of_a_first_install_creates_nothing_and_shows_the_resource(api):
@@ -371,3 +467,66 @@ def test_check_mode_of_a_first_install_creates_nothing_and_shows_the_resource(ap
     assert '"secretName": "wandb-bucket"' in preview["msg"]
     names = [ns.metadata.name for ns in client.CoreV1Api(api).list_namespace().items]
     assert "onprem-fresh" not in names and "onprem-fresh-operator" not in names
+
+
+# --- The controller stand-in's own behaviour (v1 semantics) -------------------------------------
+
+def wait_for_phase(api, namespace, name, phases, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:  # bounded poll of the stand-in's status writes
+        try:
+            cr = custom(api).get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name)
+        except client.ApiException as error:
+            if error.status != 404:
+                raise
+            cr = None
+        if cr and (cr.get("status") or {}).get("phase") in phases:
+            return cr
+        time.sleep(1)
+    raise AssertionError(f"{name} did not reach {phases} within {timeout} s: {cr}")
+
+
+@pytest.fixture()
+def standin_namespace(api):
+    """A namespace of its own per test (deleting one takes a while)."""
+    name = "onprem-standin-" + os.urandom(4).hex()
+    core = client.CoreV1Api(api)
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    yield name
+    core.delete_namespace(name)
+
+
+def test_standin_installs_spec_chart_from_oci_then_uninstalls_on_delete(api, standin_namespace):
+    values = {"global": {"host": "https://standin.example.test"}, "mysql": {"install": False}, "redis": {"install": False}}
+    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "WeightsAndBiases", "metadata": {"name": "standin"},
+            "spec": {"chart": {"url": mirror()["oci"] + "/operator-wandb", "version": "0.43.8"}, "values": values}}
+    custom(api).create_namespaced_custom_object(GROUP, VERSION, standin_namespace, PLURAL, body)
+    cr = wait_for_phase(api, standin_namespace, "standin", ["Completed", "Invalid Config"])
+    assert cr["status"] == {"phase": "Completed", "version": "0.43.8"}
+    assert cr["metadata"]["finalizers"] == ["finalizer.app.wandb.com"]
+    releases = helm_json("list", "-n", standin_namespace)
+    assert [(r["name"], r["chart"]) for r in releases] == [("standin", "operator-wandb-0.43.8")]
+    active = client.CoreV1Api(api).read_namespaced_secret("standin-spec-active", standin_namespace)
+    digest = hashlib.sha256(json.dumps({"chart": body["spec"]["chart"], "values": values}, sort_keys=True).encode()).hexdigest()
+    assert active.metadata.annotations["onprem-wandb.test/spec-digest"] == digest
+
+    custom(api).delete_namespaced_custom_object(GROUP, VERSION, standin_namespace, PLURAL, "standin")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the finalizer holds the resource until the release is gone
+        names = [item["metadata"]["name"] for item in
+                 custom(api).list_namespaced_custom_object(GROUP, VERSION, standin_namespace, PLURAL)["items"]]
+        if not names:
+            break
+        time.sleep(1)
+    assert not names
+    assert helm_json("list", "-n", standin_namespace) == []
+
+
+def test_standin_reports_invalid_config_without_spec_chart_when_air_gapped(api, standin_namespace):
+    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "WeightsAndBiases", "metadata": {"name": "nochart"},
+            "spec": {"values": {"global": {"host": "https://nochart.example.test"}}}}
+    custom(api).create_namespaced_custom_object(GROUP, VERSION, standin_namespace, PLURAL, body)
+    cr = wait_for_phase(api, standin_namespace, "nochart", ["Completed", "Invalid Config"])
+    assert cr["status"]["phase"] == "Invalid Config"
+    assert helm_json("list", "-n", standin_namespace) == []
+    custom(api).delete_namespaced_custom_object(GROUP, VERSION, standin_namespace, PLURAL, "nochart")

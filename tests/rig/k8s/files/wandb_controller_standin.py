@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """STAND-IN for W&B's operator controller (wandb/controller, operator v1), test rig only.
 
 The real controller image cannot be had on these machines, so the rig's test cluster runs this
@@ -24,6 +23,7 @@ Configuration (environment): KUBECONFIG, HELM (the helm binary), STANDIN_PLAIN_H
 (space-separated host:port of OCI registries the rig serves without TLS), STANDIN_INTERVAL.
 """
 
+import base64
 import datetime
 import hashlib
 import json
@@ -118,7 +118,6 @@ class StandIn(object):
         return (secret.metadata.annotations or {}).get("onprem-wandb.test/spec-digest")
 
     def write_active(self, cr, spec):
-        import base64
         meta = cr["metadata"]
         body = client.V1Secret(
             metadata=client.V1ObjectMeta(
@@ -136,7 +135,7 @@ class StandIn(object):
             self.core.create_namespaced_secret(meta["namespace"], body)
 
     def run_helm(self, *args):
-        return subprocess.run([self.helm] + list(args), capture_output=True, text=True, timeout=900)
+        return subprocess.run([self.helm] + list(args), capture_output=True, text=True, timeout=900, check=False)
 
     def apply(self, cr, spec):
         """helm upgrade --install; returns (ok, chart version or error text)."""
