@@ -397,6 +397,19 @@ def test_bad_ca_files_are_refused(tmp_path, kind, fragment):
     assert_rejected_before_change(run, fragment, path)
 
 
+def test_an_archive_that_is_not_a_chart_is_refused_before_anything_is_applied(api, tmp_path):
+    """The sha256 pin matches, but the file is no chart: helm's read of it fails before any change."""
+    archive = tmp_path / "operator-1.4.8.tgz"
+    archive.write_bytes(b"not a chart archive\n")
+    before = get_cr(api)["metadata"]["resourceVersion"]
+    run = run_playbook("converge.yml", extra_vars={
+        "wandb_operator_chart_source": "archive", "wandb_operator_chart_archive": str(archive),
+        "wandb_operator_chart_archive_sha256": hashlib.sha256(archive.read_bytes()).hexdigest()})
+    assert_rejected_before_change(run, "wandb_operator_chart_source is archive, but helm cannot read that chart from the archive "
+                                  f"wandb_operator_chart_archive ({archive})")
+    assert get_cr(api)["metadata"]["resourceVersion"] == before
+
+
 def source_vars(source):
     """The operator chart from the mirror's OCI registry, or from its archive with the sha256 pin."""
     coordinates = mirror()
