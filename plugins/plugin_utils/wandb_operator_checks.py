@@ -63,21 +63,30 @@ def release_items(items, release):
 
 
 def rollout_problems(deployment):
-    """Why a Deployment is not rolled out and Available (empty when it is), one sentence each."""
+    """Why a Deployment is not rolled out and Available (empty when it is), one sentence each.
+
+    The rollout is done the way kubectl rollout status judges it: the generation observed, every
+    replica updated, no old replica left, every updated replica available; and Available is true.
+    """
     meta = deployment.get("metadata") or {}
     spec = deployment.get("spec") or {}
     status = deployment.get("status") or {}
     wanted = spec.get("replicas", 1)
+    updated = status.get("updatedReplicas", 0)
     problems = []
     if status.get("observedGeneration", 0) < meta.get("generation", 0):
         problems.append("generation %s not yet observed (at %s)" % (meta.get("generation"), status.get("observedGeneration", 0)))
-    if status.get("updatedReplicas", 0) < wanted:
-        problems.append("%s of %s replicas updated" % (status.get("updatedReplicas", 0), wanted))
-    if status.get("availableReplicas", 0) < wanted:
-        problems.append("%s of %s replicas available" % (status.get("availableReplicas", 0), wanted))
-    available = [c for c in status.get("conditions") or [] if c.get("type") == "Available"]
-    if not any(c.get("status") == "True" for c in available):
-        problems.append("not Available (%s)" % ("; ".join(c.get("message", "") for c in available) or "no Available condition"))
+    if updated < wanted:
+        problems.append("%s of %s replicas updated" % (updated, wanted))
+    if status.get("replicas", 0) > updated:
+        problems.append("%s old replicas still running" % (status.get("replicas", 0) - updated))
+    if status.get("availableReplicas", 0) < max(updated, wanted):
+        problems.append("%s of %s replicas available" % (status.get("availableReplicas", 0), max(updated, wanted)))
+    conditions = dict((c.get("type"), c) for c in status.get("conditions") or [])
+    if (conditions.get("Available") or {}).get("status") != "True":
+        problems.append("not Available (%s)" % ((conditions.get("Available") or {}).get("message") or "no Available condition"))
+    if (conditions.get("Progressing") or {}).get("reason") == "ProgressDeadlineExceeded":
+        problems.append("progress deadline exceeded (%s)" % conditions["Progressing"].get("message", ""))
     return problems
 
 

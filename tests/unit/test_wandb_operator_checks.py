@@ -96,12 +96,13 @@ HELM = {"meta.helm.sh/release-name": "wandb"}
 
 
 def deployment(name, env=None, env_from=None, replicas=1, available=1, updated=1, generation=2, observed=2,
-               condition="True", release="wandb"):
+               condition="True", release="wandb", running=None):
     return {
         "metadata": {"name": name, "generation": generation, "annotations": {"meta.helm.sh/release-name": release}},
         "spec": {"replicas": replicas, "template": {"spec": {"containers": [
             {"name": name.split("-")[1], "env": env or [], "envFrom": env_from or []}]}}},
         "status": {"observedGeneration": observed, "updatedReplicas": updated, "availableReplicas": available,
+                   "replicas": updated if running is None else running,
                    "conditions": [{"type": "Available", "status": condition, "message": "Deployment has minimum availability."}]},
     }
 
@@ -174,6 +175,17 @@ def test_rollout_names_what_is_not_ready_and_ignores_other_releases():
     assert wandb_platform_rollout({"resources": []}, "wandb") == {
         "ready": False, "names": [], "problems": ["the Helm release wandb has no Deployments (yet)"]}
     assert wandb_platform_rollout(read, "other")["ready"] is False
+
+
+def test_a_rollout_with_old_pods_still_serving_is_not_ready():
+    """Available stays true on the old ReplicaSet while the new pod is pending: not rolled out yet."""
+    midway = deployment("wandb-app-bc", updated=1, available=1, running=2)
+    midway["status"]["conditions"].append({"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                                           "message": "ReplicaSet \"wandb-app-bc-7d\" has timed out progressing."})
+    rollout = wandb_platform_rollout({"resources": [midway]}, "wandb")
+    assert rollout["ready"] is False
+    assert rollout["problems"] == ["wandb-app-bc: 1 old replicas still running, progress deadline exceeded "
+                                   "(ReplicaSet \"wandb-app-bc-7d\" has timed out progressing.)"]
 
 
 def test_ingress_must_route_the_host_users_open():

@@ -345,6 +345,26 @@ def test_wait_fails_naming_the_phase_and_the_controller_event(api):
     assert get_cr(api)["status"]["phase"] == "Completed"
 
 
+def test_platform_wait_fails_naming_the_deployment_and_its_events(api):
+    """W&B's app pods fit no node: the release upgrades (Completed) but the new pod stays Pending
+    while the old one still serves. The role waits its bounded time, then names the Deployment, why
+    it is not rolled out, and the scheduler's event."""
+    unschedulable = {"wandb_operator_extra_values": {"app": {"nodeSelector": {"onprem-wandb.test/none": "true"}}},
+                     "wandb_operator_platform_ready_timeout": 16}
+    try:
+        run = run_playbook("converge.yml", extra_vars=unschedulable)
+        assert run.rc != 0
+        messages = run.failure_messages()
+        assert "default/wandb is Completed, but within 16 s (wandb_operator_platform_ready_timeout) the platform is not up" in messages
+        assert "wandb-app-bc: 1 old replicas still running" in messages, messages
+        assert "didn't match Pod's node affinity/selector" in messages, messages
+        assert "wandb-console-bc" not in messages.split("Events:")[0]
+    finally:
+        baseline = run_playbook("converge.yml")
+    assert baseline.rc == 0, baseline.failure_messages()
+    assert release_deployments(api)["wandb-app-bc"].spec.template.spec.node_selector is None
+
+
 @pytest.mark.parametrize(("extra", "fragments"), [
     ({"wandb_operator_kubernetes_follows": "1.30"}, ['wandb_operator_kubernetes_follows is "1.30"',
                                                      "an earlier minimum W&B published (1.28, 1.29, 1.32)"]),
