@@ -358,7 +358,7 @@ def test_platform_wait_fails_naming_the_deployment_and_its_events(api):
         assert "default/wandb is Completed, but within 16 s (wandb_operator_platform_ready_timeout) the platform is not up" in messages
         assert "wandb-app-bc: 1 old replicas still running" in messages, messages
         assert "didn't match Pod's node affinity/selector" in messages, messages
-        assert "wandb-console-bc" not in messages.split("Events:")[0]
+        assert "wandb-console-bc" not in messages.split("Events:", maxsplit=1)[0]
     finally:
         baseline = run_playbook("converge.yml")
     assert baseline.rc == 0, baseline.failure_messages()
