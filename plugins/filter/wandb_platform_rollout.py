@@ -15,8 +15,9 @@ description:
     release (annotation C(meta.helm.sh/release-name)), the one the operator names after the
     WeightsAndBiases resource. The platform chart decides which Deployments exist; nothing is
     hard-coded.
-  - A Deployment is ready when its generation is observed, every replica is updated and available
-    and its C(Available) condition is true.
+  - A Deployment is ready the way C(kubectl rollout status) judges it, when its generation is
+    observed, every replica is updated, no old replica is left, the updated replicas are available,
+    its C(Available) condition is true and its progress deadline has not passed.
 options:
   _input:
     description: The registered C(k8s_info) result (with C(resources)).

@@ -96,8 +96,8 @@ def platform_rollout(deployments_read, release):
     names = [item["metadata"]["name"] for item in items]
     if not items:
         return {"ready": False, "names": [], "problems": ["the Helm release %s has no Deployments (yet)" % release]}
-    problems = ["%s: %s" % (item["metadata"]["name"], ", ".join(rollout_problems(item)))
-                for item in items if rollout_problems(item)]
+    judged = [(item["metadata"]["name"], rollout_problems(item)) for item in items]
+    problems = ["%s: %s" % (name, ", ".join(reasons)) for name, reasons in judged if reasons]
     return {"ready": not problems, "names": names, "problems": problems}
 
 

@@ -97,18 +97,20 @@ def app_env(api):
     return {e.name: e for e in container.env}, container
 
 
-def platform_release():
-    history = helm_json("history", CR_NAME, "-n", CR_NAMESPACE)
+def deployed_release(name, namespace):
+    """The release's one deployed revision, from helm history."""
+    history = helm_json("history", name, "-n", namespace)
     deployed = [entry for entry in history if entry["status"] == "deployed"]
     assert len(deployed) == 1, history
     return deployed[0]
 
 
+def platform_release():
+    return deployed_release(CR_NAME, CR_NAMESPACE)
+
+
 def operator_release_chart():
-    history = helm_json("history", "operator", "-n", OPERATOR_NAMESPACE)
-    deployed = [entry for entry in history if entry["status"] == "deployed"]
-    assert len(deployed) == 1, history
-    return deployed[0]["chart"]
+    return deployed_release("operator", OPERATOR_NAMESPACE)["chart"]
 
 
 def run_checks():
