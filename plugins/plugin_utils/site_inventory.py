@@ -41,7 +41,7 @@ SITE_KEYS = {
     "host_vars": "overrides per host",
 }
 COMPONENT_KEYS = {
-    "mysql": {"hosts"},
+    "mysql": {"hosts", "replicas", "backup"},
     "minio": {"hosts", "drives"},
     "redis": {"hosts"},
     "proxy": {"hosts", "certificate_mode"},
@@ -61,6 +61,15 @@ SERVED_BY = ("proxy", "external")
 DEFAULT_PORTS = {"mysql": 3306, "redis": 6379, "minio": 9000}
 REQUIRED_COMPONENTS = ("mysql", "minio", "redis", "proxy")
 GROUPS = {"mysql": "wandb_mysql", "minio": "wandb_minio", "redis": "wandb_redis", "proxy": "wandb_proxy"}
+REPLICA_GROUP = "wandb_mysql_replica"
+BACKUP_KEYS = {
+    "repository": "the restic repository on another host (s3:https://HOST/bucket/path, rest:https://..., sftp:user@HOST:/path)",
+    "ca_bundle": "PEM file on the controller with the CA that signs the backup target's certificate",
+    "keep_daily": "daily snapshots kept (at least 7)",
+    "keep_weekly": "weekly snapshots kept",
+    "keep_monthly": "monthly snapshots kept",
+    "schedule": "when the daily dump runs (systemd OnCalendar, default daily)",
+}
 SERVERS_GROUP = "wandb_servers"
 OPERATOR_GROUP = "wandb_operator"
 CERTIFICATE_MODES = ("files", "acme", "internal_ca")
@@ -68,7 +77,15 @@ CERTIFICATE_MODES = ("files", "acme", "internal_ca")
 # The operator gets its own copies, so no role reads another group's variables.
 SECRETS = {
     "wandb_license": {"all": "wandb_license"},
-    "mysql_user_password": {"wandb_mysql": "mysql_user_password", "wandb_operator": "wandb_operator_mysql_password"},
+    "mysql_user_password": {"wandb_mysql": "mysql_user_password", REPLICA_GROUP: "mysql_user_password",
+                            "wandb_operator": "wandb_operator_mysql_password"},
+    # With components.mysql.replicas: the replication user's password (primary and replicas).
+    "mysql_replication_password": {"wandb_mysql": "mysql_replication_password", REPLICA_GROUP: "mysql_replication_password"},
+    # With components.mysql.backup: the repository's encryption password and the target's credentials
+    # (a vaulted mapping, e.g. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), on the primary and the replicas
+    # (a promoted replica takes the backups over).
+    "mysql_backup_password": {"wandb_mysql": "mysql_backup_password", REPLICA_GROUP: "mysql_backup_password"},
+    "mysql_backup_repository_env": {"wandb_mysql": "mysql_backup_repository_env", REPLICA_GROUP: "mysql_backup_repository_env"},
     "minio_root_user": {"wandb_minio": "minio_root_user"},
     "minio_root_password": {"wandb_minio": "minio_root_password"},
     "minio_wandb_secret_key": {"wandb_minio": "minio_wandb_secret_key",
@@ -222,6 +239,88 @@ def endpoint_problems(spec):
     return problems
 
 
+def _repository_host(repository):
+    """The host of a restic repository URL; None for a local path or a form without one."""
+    match = re.match(r"^(?:s3|rest):[a-z]+://(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)", repository) or \
+        re.match(r"^sftp:(?://)?(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)", repository)
+    return match.group(1).lower() if match else None
+
+
+def _mysql_day2_problems(mysql, secrets, all_hosts):
+    """components.mysql.replicas and components.mysql.backup: their shape, and the secrets they need."""
+    if not isinstance(mysql, dict):
+        return []
+    problems = []
+    primary = _hosts("components.mysql.hosts", mysql.get("hosts"), [])
+    replicas = _hosts("components.mysql.replicas", mysql.get("replicas"), problems) if "replicas" in mysql else []
+    for host in replicas:
+        if host in primary:
+            problems.append("components.mysql.replicas lists %s, the primary itself: a hot standby must be another host" % host)
+        elif host in all_hosts:
+            problems.append("components.mysql.replicas lists %s, which is also a %s host: give the standby its own host"
+                            % (host, ", ".join(all_hosts[host])))
+        all_hosts.setdefault(host, []).append("mysql replica")
+    if replicas and "mysql_replication_password" not in secrets:
+        problems.append("secrets.mysql_replication_password is missing: components.mysql.replicas needs the replication "
+                        "user's password (vault_mysql_replication_password)")
+    backup = mysql.get("backup")
+    if backup is None:
+        return problems
+    if not isinstance(backup, dict):
+        return problems + ["components.mysql.backup must be a mapping (%s), got %r" % (", ".join(sorted(BACKUP_KEYS)), backup)]
+    problems.extend(_unknown("components.mysql.backup", backup, BACKUP_KEYS))
+    repository = backup.get("repository")
+    host = _repository_host(repository) if isinstance(repository, str) else None
+    if host is None:
+        problems.append("components.mysql.backup.repository must be a restic repository on another host (%s), got %r"
+                        % (BACKUP_KEYS["repository"], repository))
+    elif host.strip("[]") in [h.lower() for h in primary + replicas] or host.startswith("127.") or host in ("localhost", "[::1]"):
+        problems.append("components.mysql.backup.repository %s is on %s, a MySQL host of this site: backups must leave "
+                        "the MySQL hosts (another facility)" % (repository, host))
+    keep = backup.get("keep_daily", 7)
+    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 7:
+        problems.append("components.mysql.backup.keep_daily is %r: keep at least 7 daily backups (a week)" % (keep,))
+    for key in ("keep_weekly", "keep_monthly"):
+        value = backup.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            problems.append("components.mysql.backup.%s is %r: a number, 0 or more" % (key, value))
+    if "mysql_backup_password" not in secrets:
+        problems.append("secrets.mysql_backup_password is missing: components.mysql.backup needs the repository's "
+                        "encryption password (vault_mysql_backup_password)")
+    return problems
+
+
+def mysql_day2_vars(mysql):
+    """(primary vars, replica vars) for components.mysql.replicas and .backup."""
+    primary_vars, replica_vars = {}, {}
+    primary = expand_list(mysql["hosts"])
+    if mysql.get("replicas"):
+        primary_vars["mysql_replication_enabled"] = True
+        replica_vars.update({"mysql_replication_role": "replica", "mysql_replication_enabled": True,
+                             "mysql_replication_source_host": primary[0]})
+    backup = mysql.get("backup")
+    if backup:
+        shared = {"mysql_backup_repository": backup["repository"]}
+        for key in ("keep_daily", "keep_weekly", "keep_monthly", "schedule"):
+            if key in backup:
+                shared["mysql_backup_" + key] = backup[key]
+        if backup.get("ca_bundle"):
+            shared["mysql_backup_ca_src"] = backup["ca_bundle"]
+        # Snapshots are filed under the primary's name, so a promoted replica continues the same series.
+        shared["mysql_backup_host"] = primary[0]
+        primary_vars.update(shared)
+        replica_vars.update(shared)
+    return primary_vars, replica_vars
+
+
+def expand_list(value):
+    """Every host of a hosts value (a name, a range, or a list of them)."""
+    hosts = []
+    for item in value if isinstance(value, list) else [value]:
+        hosts.extend(expand(item))
+    return hosts
+
+
 def endpoint_vars(spec, hosts):
     """The site-wide endpoint variables (docs/inventory.md) from the endpoints mapping and its derivations."""
     endpoints = spec.get("endpoints") or {}
@@ -296,6 +395,7 @@ def site_problems(spec):
                             % (", ".join(CERTIFICATE_MODES), component.get("certificate_mode")))
 
     problems.extend(endpoint_problems(spec))
+    problems.extend(_mysql_day2_problems(components.get("mysql"), spec.get("secrets") or {}, all_hosts))
 
     secrets = spec.get("secrets") or {}
     if not isinstance(secrets, dict):
@@ -328,7 +428,7 @@ def site_problems(spec):
         for name, variables in value.items():
             problems.extend(_plain_secrets("%s.%s" % (key, name), variables))
         if key == "group_vars":
-            known = set(GROUPS.values()) | {SERVERS_GROUP, OPERATOR_GROUP, "all"}
+            known = set(GROUPS.values()) | {SERVERS_GROUP, OPERATOR_GROUP, REPLICA_GROUP, "all"}
             problems.extend(_unknown("group_vars", value, known))
         else:
             admin = ((components.get("kubernetes") or {}).get("admin_host") if isinstance(components.get("kubernetes"), dict) else None)
@@ -381,6 +481,15 @@ def expand_site(spec):
             # The object store the proxy balances over: every MinIO node (site data, not another group's facts).
             minio_port = ((spec.get("group_vars") or {}).get("wandb_minio") or {}).get("minio_port", DEFAULT_PORTS["minio"])
             variables["nginx_proxy_minio_upstreams"] = ["%s:%s" % (host, minio_port) for host in component_hosts["minio"]]
+        if name == "mysql":
+            primary_vars, replica_vars = mysql_day2_vars(component)
+            variables.update(primary_vars)
+            replicas = expand_list(component["replicas"]) if component.get("replicas") else []
+            groups[REPLICA_GROUP] = {"hosts": replicas, "children": [],
+                                     "vars": dict(secret_vars.get(REPLICA_GROUP, {}), **replica_vars)}
+            groups[SERVERS_GROUP]["children"].append(REPLICA_GROUP)
+            for host in replicas:
+                host_vars.setdefault(host, {})
         groups[group] = {"hosts": hosts, "children": [], "vars": variables}
         groups[SERVERS_GROUP]["children"].append(group)
         for host in hosts:

@@ -47,7 +47,9 @@ def test_the_example_expands_into_the_collection_groups():
     groups, host_vars = si.expand_site(site())
     assert groups["wandb_minio"]["hosts"] == ["minio1", "minio2", "minio3", "minio4"]
     assert groups["wandb_minio"]["vars"]["minio_drives"] == ["/srv/minio/disk1", "/srv/minio/disk2"]
-    assert sorted(groups["wandb_servers"]["children"]) == ["wandb_minio", "wandb_mysql", "wandb_proxy", "wandb_redis"]
+    assert sorted(groups["wandb_servers"]["children"]) == ["wandb_minio", "wandb_mysql", "wandb_mysql_replica", "wandb_proxy",
+                                                           "wandb_redis"]
+    assert groups["wandb_mysql_replica"]["hosts"] == []
     assert groups["wandb_proxy"]["vars"]["nginx_proxy_cert_mode"] == "internal_ca"
     assert groups["wandb_operator"] == {"hosts": ["localhost"], "children": [], "vars": {
         "wandb_operator_kubeconfig": "/etc/lab/kubeconfig", "wandb_operator_context": "lab",
@@ -187,7 +189,9 @@ def test_ansible_inventory_lists_every_host_and_group(tmp_path):
     assert run.returncode == 0, run.stderr
     listed = json.loads(run.stdout)
     assert listed["wandb_minio"]["hosts"] == ["minio1", "minio2", "minio3", "minio4"]
-    assert sorted(listed["wandb_servers"]["children"]) == ["wandb_minio", "wandb_mysql", "wandb_proxy", "wandb_redis"]
+    # The replica group exists even without replicas, so playbooks can name it without a warning.
+    assert sorted(listed["wandb_servers"]["children"]) == ["wandb_minio", "wandb_mysql", "wandb_mysql_replica", "wandb_proxy",
+                                                           "wandb_redis"]
     assert listed["wandb_operator"]["hosts"] == ["localhost"]
     assert "minio_drives" in listed["_meta"]["hostvars"]["minio3"]
     graph = ansible_inventory(path, "--graph")
@@ -256,3 +260,56 @@ def test_a_playbook_run_against_a_refused_site_file_fails_with_the_reason(tmp_pa
     assert "endpoints.object_store must be the object store's base URL with its scheme" in shown
     assert "The inventory has no host for wandb_" in shown
     assert "PLAY [Install" not in shown and "PLAY [Check MySQL" not in shown
+
+
+DAY2_SECRETS = {"mysql_replication_password": "vault_mysql_replication_password",
+                "mysql_backup_password": "vault_mysql_backup_password",
+                "mysql_backup_repository_env": "vault_mysql_backup_repository_env"}
+
+
+def day2_site(**mysql):
+    spec = site(components=components(mysql={"hosts": ["mysql1"], **mysql}))
+    spec["secrets"].update(DAY2_SECRETS)
+    return spec
+
+
+def test_replicas_and_backups_expand_into_the_replica_group_and_the_roles_variables():
+    groups, host_vars = si.expand_site(day2_site(replicas=["mysql2"], backup={
+        "repository": "s3:https://vault.example.test/wandb-mysql", "ca_bundle": "/etc/lab/vault-ca.crt", "keep_daily": 14}))
+    replica = groups["wandb_mysql_replica"]
+    assert replica["hosts"] == ["mysql2"] and "mysql2" in host_vars
+    assert replica["vars"]["mysql_replication_role"] == "replica"
+    assert replica["vars"]["mysql_replication_source_host"] == "mysql1"
+    assert replica["vars"]["mysql_replication_password"] == "{{ vault_mysql_replication_password }}"
+    assert replica["vars"]["mysql_user_password"] == "{{ vault_mysql_user_password }}"
+    primary = groups["wandb_mysql"]["vars"]
+    assert primary["mysql_replication_enabled"] is True
+    assert primary["mysql_backup_repository"] == "s3:https://vault.example.test/wandb-mysql"
+    assert primary["mysql_backup_keep_daily"] == 14 and primary["mysql_backup_ca_src"] == "/etc/lab/vault-ca.crt"
+    assert primary["mysql_backup_password"] == "{{ vault_mysql_backup_password }}"
+    # A promoted replica continues the same backup series.
+    assert primary["mysql_backup_host"] == replica["vars"]["mysql_backup_host"] == "mysql1"
+    assert replica["vars"]["mysql_backup_repository_env"] == "{{ vault_mysql_backup_repository_env }}"
+
+
+@pytest.mark.parametrize(("mysql", "drop", "fragment"), [
+    ({"replicas": ["mysql1"]}, None, "components.mysql.replicas lists mysql1, the primary itself"),
+    ({"replicas": ["redis1"]}, None, "components.mysql.replicas lists redis1, which is also a redis host"),
+    ({"replicas": ["mysql2"]}, "mysql_replication_password", "secrets.mysql_replication_password is missing"),
+    ({"backup": {"repository": "s3:https://mysql1:9000/b"}}, None,
+     "components.mysql.backup.repository s3:https://mysql1:9000/b is on mysql1, a MySQL host of this site"),
+    ({"replicas": ["mysql2"], "backup": {"repository": "sftp:backup@mysql2:/srv/b"}}, None, "is on mysql2, a MySQL host"),
+    ({"backup": {"repository": "/srv/backups"}}, None, "must be a restic repository on another host"),
+    ({"backup": {"repository": "s3:https://vault.example.test/b", "keep_daily": 6}}, None,
+     "components.mysql.backup.keep_daily is 6: keep at least 7 daily backups"),
+    ({"backup": {"repository": "s3:https://vault.example.test/b"}}, "mysql_backup_password",
+     "secrets.mysql_backup_password is missing"),
+    ({"backup": {"repository": "s3:https://vault.example.test/b", "keep": 3}}, None,
+     "components.mysql.backup has unknown key keep"),
+])
+def test_day2_mistakes_are_refused_naming_the_key(mysql, drop, fragment):
+    spec = day2_site(**mysql)
+    if drop:
+        del spec["secrets"][drop]
+    problems = si.site_problems(spec)
+    assert any(fragment in problem for problem in problems), problems
