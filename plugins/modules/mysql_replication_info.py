@@ -25,7 +25,7 @@ extends_documentation_fragment:
   - onprem.wandb.mysql_connection
 options:
   source_host:
-    description: The source the site declares for this replica; a different one fails RV(checks.replication_source).
+    description: The source the site declares for this replica; a different one fails the C(replication_source) check.
     type: str
   source_port:
     description: The source's declared port.

@@ -487,11 +487,12 @@ def expand_site(spec):
             replicas = expand_list(component["replicas"]) if component.get("replicas") else []
             groups[REPLICA_GROUP] = {"hosts": replicas, "children": [],
                                      "vars": dict(secret_vars.get(REPLICA_GROUP, {}), **replica_vars)}
-            groups[SERVERS_GROUP]["children"].append(REPLICA_GROUP)
             for host in replicas:
                 host_vars.setdefault(host, {})
         groups[group] = {"hosts": hosts, "children": [], "vars": variables}
         groups[SERVERS_GROUP]["children"].append(group)
+        if name == "mysql":
+            groups[SERVERS_GROUP]["children"].append(REPLICA_GROUP)
         for host in hosts:
             host_vars.setdefault(host, {})
 

@@ -52,6 +52,20 @@ for name, value in (("vault_wandb_license", "lab-license-" + secrets.token_hex(8
     print('%s: "%s"' % (name, value))
 PY
         fi
+        # The day-2 secrets (replication, backups), added to a lab made before they existed.
+        if [ ! -s "${inventory}/group_vars/all/vault-day2.yml" ]; then
+            python3 - <<'PY' | ansible-vault encrypt --vault-password-file "${LAB}/vault-password" \
+                --output "${inventory}/group_vars/all/vault-day2.yml" -
+import secrets
+
+def token():
+    return "Lab-" + secrets.token_urlsafe(24)
+
+print('vault_mysql_replication_password: "%s"' % token())
+print('vault_mysql_backup_password: "%s"' % token())
+print('vault_mysql_backup_repository_env: {AWS_ACCESS_KEY_ID: "labbackup", AWS_SECRET_ACCESS_KEY: "%s"}' % token())
+PY
+        fi
     )
     ln -sfn "${REPO_ROOT}/sites/lab.yml" "${inventory}/lab.yml"
     local minio="${ONPREM_WANDB_ARTIFACTS}/minio-${MINIO_VERSION}/minio" mc="${ONPREM_WANDB_ARTIFACTS}/mc-${MC_VERSION}/mc"
@@ -73,7 +87,7 @@ lab_info() {
     local report="${LAB}/reports/lab-verify.md" name
     [ -f "${report}" ] && cat "${report}"
     printf '\nThe lab (site file sites/lab.yml, inventory %s):\n' "${LAB}/inventory"
-    for name in mysql minio1 minio2 minio3 minio4 redis proxy k8s; do
+    for name in mysql mysql2 backup minio1 minio2 minio3 minio4 redis proxy k8s; do
         printf '  %-8s %s\n' "${name}" "$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "onprem-wandb-lab-${name}" 2>/dev/null || echo 'not running')"
     done
     local proxy

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import run_playbook
 
 from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import required_settings
@@ -31,11 +32,14 @@ def lab_env(**extra):
 @pytest.fixture(scope="module")
 def secrets() -> dict:
     """The lab's vaulted secrets (decrypted here only to prove they never leak)."""
-    out = subprocess.run([str(BIN / "ansible-vault"), "view", str(INVENTORY / "group_vars/all/vault.yml")],
-                         env=lab_env(), capture_output=True, text=True, check=True).stdout
-    values = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
-    values = {key: value.strip().strip('"') for key, value in values.items()}
-    assert len(values) == 6 and all(len(value) >= 8 for value in values.values())
+    values = {}
+    for name in ("vault.yml", "vault-day2.yml"):
+        out = subprocess.run([str(BIN / "ansible-vault"), "view", str(INVENTORY / "group_vars/all" / name)],
+                             env=lab_env(), capture_output=True, text=True, check=True).stdout
+        for key, value in yaml.safe_load(out).items():
+            # The backup target's credentials are a mapping: each value is checked on its own.
+            values.update({f"{key}.{k}": v for k, v in value.items()} if isinstance(value, dict) else {key: value})
+    assert len(values) == 10 and all(len(value) >= 8 for value in values.values())
     return values
 
 
@@ -53,7 +57,7 @@ def check_run():
 
 def assert_no_secret(text: str, secrets: dict, where: str) -> None:
     for name, value in secrets.items():
-        if name in ("vault_minio_root_user",):  # a user name, not a secret
+        if name in ("vault_minio_root_user", "vault_mysql_backup_repository_env.AWS_ACCESS_KEY_ID"):  # user names, not secrets
             continue
         assert value not in text, f"{name} appears in {where}"
 
@@ -65,7 +69,8 @@ def inventory(*args):
 
 def test_site_file_expands_to_every_group_and_host():
     listed = inventory("--list")
-    assert listed["wandb_servers"]["children"] == ["wandb_mysql", "wandb_minio", "wandb_redis", "wandb_proxy"]
+    assert listed["wandb_servers"]["children"] == ["wandb_mysql", "wandb_mysql_replica", "wandb_minio", "wandb_redis", "wandb_proxy"]
+    assert listed["wandb_mysql_replica"]["hosts"] == ["onprem-wandb-lab-mysql2"]
     assert listed["wandb_minio"]["hosts"] == [f"onprem-wandb-lab-minio{n}" for n in range(1, 5)]
     assert listed["wandb_operator"]["hosts"] == ["localhost"]
     minio1 = inventory("--host", "onprem-wandb-lab-minio1")
@@ -82,11 +87,19 @@ def test_verify_report_is_green_for_the_whole_stack(verify_run):
     assert {line["component"] for line in lines} == COMPONENTS
     not_passed = [(line["component"], line["check"], line["status"], line["reason"]) for line in lines
                   if line["status"] != "pass"]
-    # One line is not a pass, a warning with its reason: MySQL 9.x (the only MySQL Debian carries),
-    # which W&B does not name and the lab site accepts explicitly. It is not shown as a pass.
-    assert [item[:3] for item in not_passed] == [("mysql", "server", "warn")], not_passed
-    assert re.match(r"MySQL 9\.\d+\.\d+ is not named by W&B \(W&B names 8\.4\.x \(recommended\), 8\.0\.x from 8\.0\.32 "
-                    r"\(end of life\)\); accepted by mysql_accept_unnamed_versions$", not_passed[0][3]), not_passed[0]
+    # Two lines are not a pass, warnings with their reason: MySQL 9.x (the only MySQL Debian carries) on the
+    # primary and on the standby, which W&B does not name and the lab site accepts explicitly.
+    assert [item[:3] for item in not_passed] == [("mysql", "server", "warn")] * 2, not_passed
+    for item in not_passed:
+        assert re.match(r"MySQL 9\.\d+\.\d+ is not named by W&B \(W&B names 8\.4\.x \(recommended\), 8\.0\.x from 8\.0\.32 "
+                        r"\(end of life\)\); accepted by mysql_accept_unnamed_versions$", item[3]), item
+    # The hot standby's replication and the backups' age and retention are in the report, and pass.
+    day2 = {(line["target"], line["check"]): line for line in lines if line["component"] == "mysql"}
+    for check in ("replication_source", "replication_threads", "replication_lag", "read_only", "gtid_mode"):
+        assert day2[("onprem-wandb-lab-mysql2 standby", check)]["status"] == "pass", check
+    for check in ("repository", "last_dump", "last_binlogs", "retention", "last_check"):
+        assert day2[("onprem-wandb-lab-mysql backups", check)]["status"] == "pass", check
+    assert day2[("onprem-wandb-lab-mysql backups", "retention")]["found"] == "--keep-daily 7 --keep-weekly 4"
     # The operator stage as the real charts made it (the controller's stand-in reconciled the resource):
     # the phase, the platform's Deployments, their environment and the Ingress host are required and pass.
     for name in ("phase", "platform", "platform_env", "ingress"):
@@ -387,3 +400,28 @@ def test_after_the_node_is_back_the_minio_stage_changes_nothing():
     run = run_playbook("onprem.wandb.minio")
     assert run.rc == 0, run.failure_messages() or run.stderr[-3000:]
     assert run.changed == 0, run.changed_tasks()
+
+
+def lab_mysql(host, query):
+    return subprocess.run(["docker", "exec", host, "mysql", "--batch", "--skip-column-names", "-e", query],
+                          capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_promotion_makes_the_standby_the_primary_and_the_resource_names_it(secrets):
+    """Last (it changes the lab's topology): the primary is lost; onprem.wandb.mysql_promote makes the standby
+    writable and re-renders the WeightsAndBiases resource with it as W&B's MySQL host."""
+    primary, standby = "onprem-wandb-lab-mysql", "onprem-wandb-lab-mysql2"
+    lab_mysql(primary, "CREATE TABLE wandb_local.lab_failover (id INT PRIMARY KEY); INSERT INTO wandb_local.lab_failover VALUES (1)")
+    deadline = time.monotonic() + 60
+    while lab_mysql(standby, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'lab_failover'") != ["1"]:
+        assert time.monotonic() < deadline, "the standby did not receive the primary's write"
+        time.sleep(1)
+    subprocess.run(["docker", "exec", primary, "systemctl", "stop", "mysql"], check=True)
+    run = run_playbook("onprem.wandb.mysql_promote", extra_vars={"mysql_promote_host": standby})
+    assert run.rc == 0, run.failure_messages() or run.stderr[-3000:]
+    assert lab_mysql(standby, "SELECT @@GLOBAL.super_read_only") == ["0"]
+    lab_mysql(standby, "INSERT INTO wandb_local.lab_failover VALUES (2)")
+    assert lab_mysql(standby, "SELECT COUNT(*) FROM wandb_local.lab_failover") == ["2"]
+    values = get_resource()["spec"]["values"]["global"]
+    assert (values["mysql"]["host"], values["mysql"]["port"]) == (standby, 3306)
+    assert_no_secret(run.stdout + run.stderr, secrets, "the promotion's output")

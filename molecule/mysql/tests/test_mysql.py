@@ -22,6 +22,12 @@ PASSWORD = "Tst-8d1f3c0b-Secret!pw"
 WANDB_SETTINGS = {name: str(value) for name, value in required_settings().items()}
 
 
+def converge_primary(extra_vars=None, **kwargs):
+    """The scenario's converge on the primary only: these tests change the primary's settings (the standby
+    has its own plays and tests in test_mysql_day2.py)."""
+    return run_playbook("converge.yml", extra_vars=extra_vars, args=["--limit", "onprem-wandb-mysql"], **kwargs)
+
+
 def sql(host, query):
     """Run a query as root through the socket (root's ~/.my.cnf) and return the rows."""
     result = host.run("mysql --batch --skip-column-names -e %s", query)
@@ -159,7 +165,7 @@ def test_database_and_user_follow_the_site_declarations(host):
     exactly those, with the same charset and grants, and publishes nothing for other roles."""
     declared = {"wandb_mysql_database": "wandb_declared", "wandb_mysql_user": "wandb_declared"}
     try:
-        run = run_playbook("converge.yml", extra_vars=declared)
+        run = converge_primary(declared)
         assert run.rc == 0, run.failure_messages()
         assert not [name for name, _h, _r in run.tasks if name.startswith("Publish")]
         assert sql(host, "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA "
@@ -250,13 +256,13 @@ def main_pid(host):
 def restore_baseline():
     """Tests that converge with other settings put the scenario's own back when they end."""
     yield
-    run = run_playbook("converge.yml")
+    run = converge_primary()
     assert run.rc == 0, run.failure_messages()
 
 
 def test_dynamic_change_applies_live_without_restart(host, restore_baseline):
     before = main_pid(host)
-    run = run_playbook("converge.yml", extra_vars={"mysql_max_connections": 310})
+    run = converge_primary({"mysql_max_connections": 310})
     assert run.rc == 0, run.failure_messages()
     assert ("Apply the changed dynamic settings live", "onprem-wandb-mysql") in run.changed_tasks()
     assert sql(host, "SELECT @@GLOBAL.max_connections") == [["310"]]
@@ -276,7 +282,7 @@ def test_prepared_statement_limit_below_w_b_fails_the_check_and_converge_restore
         "expected": 1048576, "found": "16382"}
     assert result["failures"] == ["max_prepared_stmt_count is 16382, W&B requires 1048576"]
     before = main_pid(host)
-    healed = run_playbook("converge.yml")
+    healed = converge_primary()
     assert healed.rc == 0, healed.failure_messages()
     assert ("Apply the changed dynamic settings live", "onprem-wandb-mysql") in healed.changed_tasks()
     assert sql(host, "SELECT @@GLOBAL.max_prepared_stmt_count") == [["1048576"]]
@@ -285,7 +291,7 @@ def test_prepared_statement_limit_below_w_b_fails_the_check_and_converge_restore
 
 def test_static_change_restarts_once(host):
     before = main_pid(host)
-    run = run_playbook("converge.yml", extra_vars={"mysql_extra_settings": {
+    run = converge_primary({"mysql_extra_settings": {
         "binlog_expire_logs_seconds": 604800, "skip_name_resolve": "ON"}})
     assert run.rc == 0, run.failure_messages()
     restarts = [name for name, on in run.changed_tasks() if name == "Restart the MySQL service" and on == "onprem-wandb-mysql"]
@@ -294,11 +300,11 @@ def test_static_change_restarts_once(host):
     assert sql(host, "SELECT @@GLOBAL.skip_name_resolve, @@GLOBAL.max_connections") == [["1", "300"]]
     # Back to the scenario's settings: dropping skip_name_resolve from the file needs a restart too.
     before = main_pid(host)
-    back = run_playbook("converge.yml")
+    back = converge_primary()
     assert back.rc == 0, back.failure_messages()
     assert main_pid(host) != before, "a setting removed from the file must be reset by a restart"
     assert sql(host, "SELECT @@GLOBAL.skip_name_resolve") == [["0"]]
-    again = run_playbook("converge.yml")
+    again = converge_primary()
     assert again.rc == 0 and again.changed == 0, again.changed_tasks()
 
 
@@ -311,7 +317,7 @@ def tls_files(tmp_path_factory, address):
 def test_tls_and_require_secure_transport(host, address, tls_files, restore_baseline):
     tls_vars = {"mysql_tls_cert_src": tls_files["cert"], "mysql_tls_key_src": tls_files["key"],
                 "mysql_tls_ca_src": tls_files["ca"], "mysql_require_secure_transport": True}
-    run = run_playbook("converge.yml", extra_vars=tls_vars)
+    run = converge_primary(tls_vars)
     assert run.rc == 0, run.failure_messages()
     key = host.file("/etc/mysql/tls/server.key")
     assert (key.user, key.group, key.mode) == ("root", "mysql", 0o640)
@@ -330,9 +336,9 @@ def test_tls_and_require_secure_transport(host, address, tls_files, restore_base
     finally:
         connection.close()
 
-    again = run_playbook("converge.yml", extra_vars=tls_vars)
+    again = converge_primary(tls_vars)
     assert again.rc == 0 and again.changed == 0, again.changed_tasks()
-    check = run_playbook("converge.yml", extra_vars=tls_vars, check=True, diff=True)
+    check = converge_primary(tls_vars, check=True, diff=True)
     assert check.rc == 0 and check.changed == 0, check.changed_tasks()
 
 

@@ -69,7 +69,7 @@ def replica():
 
 
 def test_replica_is_a_read_only_copy_that_streams_the_primary(host, replica):
-    sql(host, "CREATE TABLE wandb_local.standby_probe (id INT PRIMARY KEY, note VARCHAR(32)); "
+    sql(host, "DROP TABLE IF EXISTS wandb_local.standby_probe; CREATE TABLE wandb_local.standby_probe (id INT PRIMARY KEY, note VARCHAR(32)); "
               "INSERT INTO wandb_local.standby_probe VALUES (1, 'written on the primary')")
     assert wait_for(lambda: sql(replica, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'standby_probe'")
                     == [["1"]] and sql(replica, "SELECT note FROM wandb_local.standby_probe") == [["written on the primary"]])
@@ -80,7 +80,7 @@ def test_replica_is_a_read_only_copy_that_streams_the_primary(host, replica):
                                                   "FROM performance_schema.replication_connection_status")
     assert (io, applier, source, auto) == ("ON", "ON", PRIMARY, "1")
     # Encrypted: the receiver's connection uses TLS.
-    assert sql(replica, "SELECT SOURCE_SSL_ALLOWED FROM performance_schema.replication_connection_configuration") == [["Yes"]]
+    assert sql(replica, "SELECT SSL_ALLOWED FROM performance_schema.replication_connection_configuration") == [["YES"]]
     denied = replica.run("mysql -e %s", "INSERT INTO wandb_local.standby_probe VALUES (2, 'written on the standby')")
     assert denied.rc != 0 and "super-read-only" in denied.stderr
     assert sql(replica, "SELECT @@GLOBAL.super_read_only, @@GLOBAL.gtid_mode") == [["1", "ON"]]
@@ -100,7 +100,7 @@ def test_backup_files_are_root_only_and_hold_no_secret_in_world_readable_places(
         assert (item.user, item.mode) == ("root", 0o600), name
     assert host.file("/etc/onprem-wandb/mysql-backup").mode == 0o700
     for secret in SECRETS[2:]:
-        found = host.run("grep -rlF %s /etc /usr/local /var/log /root", secret).stdout.split()
+        found = host.run("grep -rlF --exclude-dir=mysql-backup %s /etc /usr/local /var/log /root", secret).stdout.split()
         assert found == [], f"a backup secret is stored outside the root-only directory: {found}"
     # The unit carries no secret and no environment: the tool reads the root-only files.
     unit = host.file("/etc/systemd/system/onprem-wandb-mysql-backup@.service").content_string
@@ -112,12 +112,12 @@ def test_timers_are_scheduled(host):
         timer = host.service(f"onprem-wandb-mysql-backup-{job}.timer")
         assert timer.is_enabled and timer.is_running, job
     shown = host.run("systemctl show -p TimersCalendar -p RandomizedDelayUSec onprem-wandb-mysql-backup-dump.timer").stdout
-    assert "OnCalendar=daily" in shown.replace(" ", "") or "daily" in shown, shown
+    assert "OnCalendar=*-*-* 00:00:00" in shown, shown  # daily
     assert "RandomizedDelayUSec=1h" in shown
 
 
 def test_restore_refuses_a_non_empty_database_then_restores_exactly(host):
-    sql(host, "CREATE TABLE wandb_local.drill_runs (id INT PRIMARY KEY, name VARCHAR(64), payload BLOB); "
+    sql(host, "DROP TABLE IF EXISTS wandb_local.drill_runs; CREATE TABLE wandb_local.drill_runs (id INT PRIMARY KEY, name VARCHAR(64), payload BLOB); "
               "INSERT INTO wandb_local.drill_runs SELECT n, CONCAT('run-', n), RANDOM_BYTES(64) FROM "
               "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 500) SELECT n FROM s) t")
     written = checksum(host, "drill_runs")
@@ -141,7 +141,7 @@ def test_restore_refuses_a_non_empty_database_then_restores_exactly(host):
 
 
 def test_point_in_time_restore_stops_between_two_writes(host):
-    sql(host, "CREATE TABLE wandb_local.drill_pitr (id INT PRIMARY KEY, phase VARCHAR(16)); "
+    sql(host, "DROP TABLE IF EXISTS wandb_local.drill_pitr; CREATE TABLE wandb_local.drill_pitr (id INT PRIMARY KEY, phase VARCHAR(16)); "
               "INSERT INTO wandb_local.drill_pitr VALUES (1, 'before dump')")
     backup(host, "dump")
     sql(host, "INSERT INTO wandb_local.drill_pitr VALUES (2, 'after dump')")
@@ -171,17 +171,20 @@ def test_restore_onto_a_fresh_host_from_the_primary_s_backups(host):
 
 
 def expected_kept_days(days):
-    """restic's keep-daily 7 + keep-weekly 4 over snapshot days: the newest 7 days, plus the newest day
-    of each of the newest 4 ISO weeks."""
+    """restic's keep-daily 7 + keep-weekly 4 over snapshot days: the newest day of each of the newest 7 days
+    and of the newest 4 ISO weeks; a rule with fewer buckets than its count also keeps the oldest snapshot
+    (restic 0.17+: "oldest weekly snapshot")."""
     days = sorted(set(days), reverse=True)
-    kept = set(days[:7])
-    weeks = []
-    for day in days:
-        week = day.isocalendar()[:2]
-        if week not in weeks:
-            weeks.append(week)
-            if len(weeks) <= 4:
-                kept.add(day)
+    kept = set()
+    for count, bucket in ((7, lambda day: day), (4, lambda day: day.isocalendar()[:2])):
+        seen = []
+        for day in days:
+            if bucket(day) not in seen:
+                seen.append(bucket(day))
+                if len(seen) <= count:
+                    kept.add(day)
+        if len(seen) < count:
+            kept.add(days[-1])
     return kept
 
 
@@ -238,13 +241,28 @@ def test_verify_fails_when_the_repository_is_unreachable(host):
         backups = results[("Check the backups in the off-host repository", PRIMARY)]
         assert backups["passed"] is False
         assert backups["checks"]["repository"]["status"] == "failed"
+        assert "no answer from s3:https://onprem-wandb-backup-target:9000/wandb-mysql-backups within" \
+            in backups["checks"]["repository"]["reason"]
         assert backups["checks"]["last_dump"]["reason"].startswith("not judged")
-        failed_unit = host.run("systemctl start onprem-wandb-mysql-backup@binlogs.service")
-        assert failed_unit.rc != 0
-        assert host.run("systemctl is-failed onprem-wandb-mysql-backup@binlogs.service").stdout.strip() == "failed"
     finally:
         assert target.run("systemctl start backup-target").rc == 0
+
+
+def test_a_failing_job_fails_its_unit_and_keeps_the_last_success_time(host):
+    password = "/etc/onprem-wandb/mysql-backup/password"
+    stamp = "/var/lib/onprem-wandb/mysql-backup/binlogs.last-success"
+    before = host.file(stamp).content_string
+    saved = host.run(f"cp -p {password} {password}.drill").rc
+    assert saved == 0
+    try:
+        assert host.run(f"printf wrong-password-for-the-drill > {password}").rc == 0
+        assert host.run("systemctl start onprem-wandb-mysql-backup@binlogs.service").rc != 0
+        assert host.run("systemctl is-failed onprem-wandb-mysql-backup@binlogs.service").stdout.strip() == "failed"
+        assert host.file(stamp).content_string == before
+    finally:
+        host.run(f"mv {password}.drill {password}")
         host.run("systemctl reset-failed onprem-wandb-mysql-backup@binlogs.service")
+    backup(host, "binlogs")
 
 
 @pytest.mark.parametrize(
@@ -276,7 +294,7 @@ def test_promotion_refused_while_not_all_applied_then_promote_and_rebuild(host, 
     refused = run_playbook("onprem.wandb.mysql_promote", extra_vars={**SITE, "mysql_promote_host": PRIMARY})
     assert refused.rc != 0 and "name one host of the" in refused.failure_messages()
 
-    sql(host, "CREATE TABLE wandb_local.drill_failover (id INT PRIMARY KEY); INSERT INTO wandb_local.drill_failover VALUES (1)")
+    sql(host, "DROP TABLE IF EXISTS wandb_local.drill_failover; CREATE TABLE wandb_local.drill_failover (id INT PRIMARY KEY); INSERT INTO wandb_local.drill_failover VALUES (1)")
     assert wait_for(lambda: replica.run("mysql -N -e %s", "SELECT COUNT(*) FROM wandb_local.drill_failover").stdout.strip() == "1")
     assert host.run("systemctl stop mysql").rc == 0
     run = run_playbook("onprem.wandb.mysql_promote", extra_vars={**SITE, "mysql_promote_host": REPLICA})

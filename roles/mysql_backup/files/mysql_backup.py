@@ -1,13 +1,12 @@
-#!/usr/bin/python3
 # Managed by Ansible (onprem.wandb.mysql_backup); local changes are overwritten.
 """Back up, check and restore the W&B MySQL database with restic (off-host, encrypted).
 
-  mysql-backup dump       consistent dump (mysqldump --single-transaction) + binary logs + retention
-  mysql-backup binlogs    ship the closed binary logs (point-in-time recovery between dumps)
-  mysql-backup check      restic check of the repository
-  mysql-backup status     JSON: snapshots, last successes, what retention would remove
-  mysql-backup restore [--snapshot ID] [--to-time 'YYYY-MM-DD HH:MM:SS'] [--from-host H] [--force]
-  mysql-backup restic ARGS...   restic with this host's repository settings
+  onprem-wandb-mysql-backup dump       consistent dump (mysqldump --single-transaction) + binary logs + retention
+  onprem-wandb-mysql-backup binlogs    ship the closed binary logs (point-in-time recovery between dumps)
+  onprem-wandb-mysql-backup check      restic check of the repository
+  onprem-wandb-mysql-backup status     JSON: snapshots, last successes, what retention would remove
+  onprem-wandb-mysql-backup restore [--snapshot ID] [--to-time 'YYYY-MM-DD HH:MM:SS'] [--from-host H] [--force]
+  onprem-wandb-mysql-backup restic ARGS...   restic with this host's repository settings
 
 Settings: /etc/onprem-wandb/mysql-backup/config.json (root-only); restic reads the repository,
 its password file and the target's credentials from restic.env beside it (root-only), never
@@ -45,9 +44,8 @@ def load():
     return config, env
 
 
-def run(argv, env, **kwargs):
-    kwargs.setdefault("check", True)
-    return subprocess.run(argv, env=env, **kwargs)
+def run(argv, env, check=True, **kwargs):
+    return subprocess.run(argv, env=env, check=check, **kwargs)
 
 
 def mysql(config, sql, env):
@@ -107,9 +105,9 @@ def dump(config, env):
     stamp("binlogs")
 
 
-def snapshots(config, env, tag, host=None):
+def snapshots(config, env, tag, host=None, timeout=None):
     out = restic(config, env, "snapshots", "--json", "--host", host or config["host"], "--tag", "%s,%s" % (TAG, tag),
-                 stdout=subprocess.PIPE, universal_newlines=True).stdout
+                 stdout=subprocess.PIPE, universal_newlines=True, timeout=timeout).stdout
     return sorted(json.loads(out or "[]"), key=lambda snap: snap["time"])
 
 
@@ -130,13 +128,18 @@ def last_success(name):
 def status(config, env):
     result = dict(host=config["host"], database=config["database"], retention=retention_args(config)[6:],
                   last_success=dict((name, last_success(name)) for name in ("dump", "binlogs", "check")), now=int(time.time()))
+    # restic retries an unreachable target for many minutes; a status read gives up sooner.
+    timeout = int(config.get("status_timeout", 60))
     try:
-        dumps = snapshots(config, env, DUMP_TAG)
-        binlogs = snapshots(config, env, BINLOG_TAG)
+        dumps = snapshots(config, env, DUMP_TAG, timeout=timeout)
+        binlogs = snapshots(config, env, BINLOG_TAG, timeout=timeout)
         plan = json.loads(restic(config, env, "forget", "--dry-run", "--json", *retention_args(config),
-                                 stdout=subprocess.PIPE, universal_newlines=True).stdout or "[]")
+                                 stdout=subprocess.PIPE, universal_newlines=True, timeout=timeout).stdout or "[]")
     except subprocess.CalledProcessError as exc:
         result.update(reachable=False, error="restic exited with %s" % exc.returncode)
+        return result
+    except subprocess.TimeoutExpired:
+        result.update(reachable=False, error="no answer from %s within %ss" % (env.get("RESTIC_REPOSITORY"), timeout))
         return result
     result.update(
         reachable=True,
@@ -215,7 +218,7 @@ def replay_binlogs(config, env, host, dump_path, work, to_time):
 
 
 def main():
-    parser = argparse.ArgumentParser(prog="mysql-backup", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="onprem-wandb-mysql-backup", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("dump", "binlogs", "check", "status"):
         sub.add_parser(name)
