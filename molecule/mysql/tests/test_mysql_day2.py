@@ -294,8 +294,9 @@ def test_promotion_refused_while_not_all_applied_then_promote_and_rebuild(host, 
     refused = run_playbook("onprem.wandb.mysql_promote", extra_vars={**SITE, "mysql_promote_host": PRIMARY})
     assert refused.rc != 0 and "name one host of the" in refused.failure_messages()
 
-    sql(host, "DROP TABLE IF EXISTS wandb_local.drill_failover; CREATE TABLE wandb_local.drill_failover (id INT PRIMARY KEY); INSERT INTO wandb_local.drill_failover VALUES (1)")
-    assert wait_for(lambda: replica.run("mysql -N -e %s", "SELECT COUNT(*) FROM wandb_local.drill_failover").stdout.strip() == "1")
+    sql(host, "DROP TABLE IF EXISTS wandb_local.drill_failover; CREATE TABLE wandb_local.drill_failover (id INT PRIMARY KEY); "
+              "INSERT INTO wandb_local.drill_failover VALUES (1)")
+    assert wait_for(lambda: sql(replica, "SELECT COUNT(*) FROM wandb_local.drill_failover") == [["1"]])
     assert host.run("systemctl stop mysql").rc == 0
     run = run_playbook("onprem.wandb.mysql_promote", extra_vars={**SITE, "mysql_promote_host": REPLICA})
     assert run.rc == 0, run.failure_messages()
