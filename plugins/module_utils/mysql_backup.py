@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import failed, outcome, passed
 
 
@@ -20,14 +22,20 @@ def _age(now, then):
     return "%dd %dh" % (hours // 24, hours % 24) if hours >= 48 else "%dh %dm" % (hours, minutes)
 
 
+def _when(timestamp):
+    """A UTC time stamp: stable between runs, so a report of unchanged backups does not change."""
+    return datetime.datetime.fromtimestamp(int(timestamp), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _newest(now, items, limit_seconds, what):
+    limit = "within %s" % _age(limit_seconds, 0)
     if not items:
-        return failed("no %s in the repository" % what, expected="younger than %s" % _age(limit_seconds, 0))
+        return failed("no %s in the repository" % what, expected=limit)
     newest = max(item["time"] for item in items)
-    found = _age(now, newest)
     if now - newest > limit_seconds:
-        return failed("the newest %s is %s old" % (what, found), expected="younger than %s" % _age(limit_seconds, 0), found=found)
-    return passed("the newest %s is %s old" % (what, found), expected="younger than %s" % _age(limit_seconds, 0), found=found)
+        return failed("the newest %s was made at %s, %s ago" % (what, _when(newest), _age(now, newest)),
+                      expected=limit, found=_when(newest))
+    return passed("the newest %s was made at %s" % (what, _when(newest)), expected=limit, found=_when(newest))
 
 
 def backup_checks(status, max_age_hours=26, binlog_max_age_hours=3, check_max_age_days=8, keep=None):
@@ -52,12 +60,13 @@ def backup_checks(status, max_age_hours=26, binlog_max_age_hours=3, check_max_ag
         problems.append("%d snapshots are outside the retention (forget has not run since)" % status["retention_would_remove"])
     checks["retention"] = outcome(problems, configured, expected=keep, found=configured)
     last_check = (status.get("last_success") or {}).get("check")
+    limit = "within %d days" % int(check_max_age_days)
     if not last_check:
-        checks["last_check"] = failed("restic check has never succeeded on this host",
-                                      expected="within %d days" % int(check_max_age_days))
+        checks["last_check"] = failed("restic check has never succeeded on this host", expected=limit)
+    elif now - last_check > int(check_max_age_days) * 86400:
+        checks["last_check"] = failed("the last successful restic check was at %s, %s ago" % (_when(last_check), _age(now, last_check)),
+                                      expected=limit, found=_when(last_check))
     else:
-        found = _age(now, last_check)
-        limit = int(check_max_age_days) * 86400
-        checks["last_check"] = (passed if now - last_check <= limit else failed)(
-            "the last successful restic check was %s ago" % found, expected="within %d days" % int(check_max_age_days), found=found)
+        checks["last_check"] = passed("the last successful restic check was at %s" % _when(last_check),
+                                      expected=limit, found=_when(last_check))
     return checks

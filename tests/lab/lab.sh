@@ -61,7 +61,8 @@ import secrets
 def token():
     return "Lab-" + secrets.token_urlsafe(24)
 
-print('vault_mysql_replication_password: "%s"' % token())
+# MySQL takes replication passwords of at most 32 characters.
+print('vault_mysql_replication_password: "Lab-%s"' % secrets.token_urlsafe(18))
 print('vault_mysql_backup_password: "%s"' % token())
 print('vault_mysql_backup_repository_env: {AWS_ACCESS_KEY_ID: "labbackup", AWS_SECRET_ACCESS_KEY: "%s"}' % token())
 PY

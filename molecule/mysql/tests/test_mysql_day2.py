@@ -222,7 +222,8 @@ def test_verify_checks_report_backup_age_and_replication_health(host):
     backups = results[("Check the backups in the off-host repository", PRIMARY)]
     assert backups["passed"] is True, backups["failures"]
     assert set(backups["checks"]) == {"repository", "last_dump", "last_binlogs", "retention", "last_check"}
-    assert backups["checks"]["last_dump"]["expected"] == "younger than 26h 0m"
+    assert backups["checks"]["last_dump"]["expected"] == "within 26h 0m"
+    assert backups["checks"]["last_dump"]["found"].endswith(" UTC")
     assert backups["checks"]["retention"]["found"] == "--keep-daily 7 --keep-weekly 4"
     standby = results[("Check the standby's replication", REPLICA)]
     assert standby["passed"] is True, standby["failures"]
@@ -280,7 +281,10 @@ def test_a_failing_job_fails_its_unit_and_keeps_the_last_success_time(host):
         pytest.param("bad_input_replica.yml", {**SITE, "mysql_replication_source_host": REPLICA},
                      [f"mysql_replication_source_host is \"{REPLICA}\"", "it names this host itself"], id="replica-is-its-own-source"),
         pytest.param("bad_input_replica.yml", {**SITE, "mysql_replication_password": "short"},
-                     ["mysql_replication_password is missing or shorter than 16 characters"], id="short-replication-password"),
+                     ["mysql_replication_password is missing, shorter than 16 or longer than 32"], id="short-replication-password"),
+        pytest.param("bad_input_replica.yml", {**SITE, "mysql_replication_password": "x" * 33},
+                     ["mysql_replication_password is missing, shorter than 16 or longer than 32",
+                      "MySQL refuses a replication password longer than 32"], id="long-replication-password"),
     ],
 )
 def test_bad_day2_input_fails_before_any_change(playbook, extra_vars, fragments):
