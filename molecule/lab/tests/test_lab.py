@@ -146,11 +146,13 @@ def test_verify_fails_and_names_what_is_broken(tmp_path):
     wrong = {"wandb_verify_report_dir": str(tmp_path), "mysql_user_password": "not-the-password"}
     run = run_playbook("verify_report.yml", extra_vars=wrong, args=["--tags", "mysql"])
     assert run.rc != 0
-    assert "1 required check(s) failed" in run.failure_messages() and "mysql connection" in run.failure_messages()
+    # W&B's user is refused on the primary and on the standby (it has the primary's accounts).
+    assert "2 required check(s) failed" in run.failure_messages() and "mysql connection" in run.failure_messages()
     report = json.loads((tmp_path / "lab-verify.json").read_text())
     failed = [line for line in report["checks"] if line["status"] == "fail"]
-    assert [(line["component"], line["check"]) for line in failed] == [("mysql", "connection")]
-    assert "Access denied" in failed[0]["reason"]
+    assert [(line["component"], line["target"], line["check"]) for line in failed] == [
+        ("mysql", "onprem-wandb-lab-mysql", "connection"), ("mysql", "onprem-wandb-lab-mysql2", "connection")]
+    assert all("Access denied" in line["reason"] for line in failed)
     assert report["verdict"].startswith("FAILED: ")
 
 
