@@ -21,6 +21,8 @@ description:
   - Must run as root on the MySQL host (the repository's password and credentials are root-only).
 author:
   - onprem.wandb maintainers (@onprem)
+extends_documentation_fragment:
+  - onprem.wandb.requirements_check
 options:
   tool:
     description: Path of the backup tool.
@@ -41,10 +43,6 @@ options:
   keep:
     description: The retention options the role configured (for example C(--keep-daily 7 --keep-weekly 4)); a different one fails.
     type: str
-  fail_on_failure:
-    description: Fail the task when a check fails (verify sets it false and reports instead).
-    type: bool
-    default: true
 attributes:
   check_mode:
     support: full

@@ -23,6 +23,7 @@ author:
   - onprem.wandb maintainers (@onprem)
 extends_documentation_fragment:
   - onprem.wandb.mysql_connection
+  - onprem.wandb.requirements_check
 options:
   source_host:
     description: The source the site declares for this replica; a different one fails the C(replication_source) check.
@@ -34,10 +35,6 @@ options:
     description: Largest lag (C(Seconds_Behind_Source)) that passes, and that a promotion accepts while the source is up.
     type: int
     default: 60
-  fail_on_failure:
-    description: Fail the task when a check fails (verify sets it false and reports instead).
-    type: bool
-    default: true
 attributes:
   check_mode:
     support: full
