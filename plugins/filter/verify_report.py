@@ -14,6 +14,9 @@ description:
   - Renders the lines of P(onprem.wandb.verify_lines#filter) as the checklist C(verify.yml) prints
     (a line per check with a mark and a one-line reason, then the verdict), as a Markdown report
     (a table per component) or as the JSON report (summary, context and every line).
+  - The lines are rendered in a stable order whatever order the hosts answered in, so two runs
+    against the same site give the same report - by component (V(mysql), V(minio), V(redis),
+    V(proxy), V(operator), then any other by name), then by target; a target's checks keep their order.
   - The verdict fails when a required check failed or when no check ran at all.
 options:
   _input:
@@ -59,6 +62,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible_collections.onprem.wandb.plugins.plugin_utils.report import (
     MARKS,
+    ordered,
     render_markdown,
     render_text,
     report,
@@ -75,7 +79,7 @@ def verify_report(lines, format="text", title="W&B infrastructure verify", conte
         if missing or line["status"] not in MARKS:
             raise AnsibleFilterError("verify_report: %r is not a verify_lines line (missing %s or unknown status)"
                                      % (line, ", ".join(missing) or "nothing"))
-    lines = [dict(line) for line in lines]
+    lines = ordered(dict(line) for line in lines)
     if format == "text":
         return render_text(lines, title)
     if format == "markdown":

@@ -18,6 +18,20 @@ from ansible_collections.onprem.wandb.plugins.module_utils.checklist import FAIL
 
 MARKS = {"pass": "[PASS]", "fail": "[FAIL]", "warn": "[WARN]", "skip": "[SKIP]"}
 
+# The stack's order: a report lists the components in it, any other component after them.
+COMPONENT_ORDER = ("mysql", "minio", "redis", "proxy", "operator")
+
+
+def ordered(lines):
+    """The lines in a stable order that does not depend on which host answered first: by component
+    (the stack's order, then the others by name), then by target; a target's checks keep the order
+    its module gave them. Two runs against the same site give the same report."""
+    def key(line):
+        component = str(line.get("component", ""))
+        rank = COMPONENT_ORDER.index(component) if component in COMPONENT_ORDER else len(COMPONENT_ORDER)
+        return (rank, component, str(line.get("target", "")))
+    return sorted(lines, key=key)
+
 
 def judged(value):
     """(status, reason, expected, found) of one check's value; a value not in the checklist shape

@@ -127,3 +127,18 @@ def test_bad_input_is_refused():
         verify_report([{"component": "x"}])
     with pytest.raises(AnsibleFilterError, match="format must be"):
         verify_report([], "html")
+
+
+def test_report_order_does_not_depend_on_which_host_answered_first():
+    def lines(component, target, *checks):
+        return [{"component": component, "target": target, "check": c, "status": "pass", "reason": ""} for c in checks]
+    primary = lines("mysql", "db1", "connection", "version") + lines("mysql", "db1 backups", "age")
+    standby = lines("mysql", "db2", "connection", "version") + lines("mysql", "db2 standby", "io_thread")
+    others = lines("operator", "k8s", "crd") + lines("custom", "x", "a") + lines("minio", "https://s3", "bucket", "cors")
+    one = verify_report(primary + standby + others, "json")["checks"]
+    other = verify_report(others + standby + primary, "json")["checks"]
+    assert one == other
+    assert [(line["component"], line["target"], line["check"]) for line in one] == [
+        ("mysql", "db1", "connection"), ("mysql", "db1", "version"), ("mysql", "db1 backups", "age"),
+        ("mysql", "db2", "connection"), ("mysql", "db2", "version"), ("mysql", "db2 standby", "io_thread"),
+        ("minio", "https://s3", "bucket"), ("minio", "https://s3", "cors"), ("operator", "k8s", "crd"), ("custom", "x", "a")]
