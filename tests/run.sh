@@ -54,7 +54,9 @@ do_setup() {
 }
 
 do_lint() {
-    (cd "${REPO_ROOT}" && ansible-lint --profile production)
+    # ansible-lint's syntax checks run without an inventory, which ansible.cfg's unparsed_is_failed
+    # (for site runs) would make fatal.
+    (cd "${REPO_ROOT}" && ANSIBLE_INVENTORY_UNPARSED_FAILED=false ansible-lint --profile production)
 }
 
 do_sanity() {

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+from collections import Counter
 
 from ansible_collections.onprem.wandb.plugins.module_utils.minio_topology import topology_problems
 from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import endpoint_url_parts
@@ -98,6 +99,38 @@ _SITE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 _HOST_PORT = re.compile(r"^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,5}))?$")
 _VAULT_REF = re.compile(r"^vault_[a-z0-9_]+$")
+# A host name the roles can put in URLs, certificates and MINIO_VOLUMES: an RFC 1123 name or an IPv4 address.
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_IPV4 = re.compile(r"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")
+# One host entry expands to at most this many hosts (minio[1:100000] is a typo, not a site).
+MAX_RANGE_HOSTS = 1024
+_RANGE = re.compile(r"\[([^\]]*)\]")
+# Variables the plugin derives from the site file's keys: an override in vars, group_vars or
+# host_vars would bypass the rules the key was checked against, so the key is the only way in.
+DERIVED_VARS = {
+    "wandb_site": "site",
+    "wandb_domain": "domain",
+    "wandb_url": "url",
+    "wandb_object_store_url": "endpoints.object_store",
+    "wandb_object_store_served_by": "endpoints.object_store_served_by",
+    "wandb_object_store_accept_insecure": "endpoints.accept_insecure_object_store",
+    "wandb_bucket": "endpoints.bucket",
+    "wandb_mysql_host": "endpoints.mysql",
+    "wandb_mysql_port": "endpoints.mysql",
+    "wandb_redis_host": "endpoints.redis",
+    "wandb_redis_port": "endpoints.redis",
+    "wandb_ca_bundle": "endpoints.ca_bundle",
+    "minio_drives": "components.minio.drives",
+    "nginx_proxy_cert_mode": "components.proxy.certificate_mode",
+    "nginx_proxy_minio_upstreams": "components.minio.hosts",
+    "mysql_replication_role": "components.mysql.replicas",
+    "mysql_replication_source_host": "components.mysql.replicas",
+    "mysql_backup_repository": "components.mysql.backup.repository",
+    "wandb_operator_kubeconfig": "components.kubernetes.kubeconfig",
+    "wandb_operator_context": "components.kubernetes.context",
+    "wandb_operator_ingress_class": "components.kubernetes.ingress_class",
+    "wandb_site_secret_references": "secrets",
+}
 _SECRET_NAME = re.compile(r"(password|secret|license|token|private_key)", re.IGNORECASE)
 
 
@@ -110,9 +143,84 @@ class SiteError(ValueError):
             source, len(self.problems), "" if len(self.problems) == 1 else "s", "\n- ".join(self.problems)))
 
 
+def duplicate_key_problems(text):
+    """Keys given twice in one mapping of a site file's YAML. YAML loaders keep the last one (Ansible
+    only warns), so a repeated 'minio:' would silently replace the first pool; refused instead."""
+    import yaml  # a dependency of ansible-core; imported here so the module loads without it in sanity
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []  # not YAML at all: Ansible's own loader reports it
+    problems, stack, seen = [], [(root, "")], set()
+    while stack:
+        node, where = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first = {}
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                path = "%s.%s" % (where, name) if where else str(name)
+                if name is not None and name in first:
+                    problems.append("%s is given twice (lines %d and %d): YAML keeps only the last, so one of them "
+                                    "would be silently lost; merge them" % (path, first[name] + 1, key.start_mark.line + 1))
+                elif name is not None:
+                    first[name] = key.start_mark.line
+                stack.append((value, path))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, "%s[%d]" % (where, index)) for index, item in enumerate(node.value))
+    return sorted(problems)
+
+
 def is_vault_value(value):
     """An inline !vault value (ansible-core's encrypted string types) rather than plain text."""
     return type(value).__name__ in ("AnsibleVaultEncryptedUnicode", "EncryptedString")
+
+
+def host_name_problem(name):
+    """Why NAME cannot be a host of the site (None when it can): the roles put it in URLs, TLS
+    names, MINIO_VOLUMES and nginx upstreams, so it must be an RFC 1123 name or an IPv4 address."""
+    if not isinstance(name, str) or not name:
+        return "a host name must be a non-empty string, got %r" % (name,)
+    if ":" in name:
+        return ("%r is an IPv6 address: name the host (mysql1.example.com) and give the address as its "
+                "ansible_host in host_vars, so URLs and certificates carry the name" % name)
+    if _IPV4.match(name):
+        return None
+    if len(name) > 253 or not all(_HOST_LABEL.match(label) for label in name.rstrip(".").split(".")):
+        return ("%r is not a host name (RFC 1123: letters, digits and '-' in dot-separated labels of 1-63 "
+                "characters; give another address as ansible_host in host_vars)" % name)
+    return None
+
+
+def _drive_problem(path):
+    if not path.startswith("/") or path.rstrip("/") == "" or any(c.isspace() for c in path) or "/../" in path + "/":
+        return "%r is not an absolute path of a drive's mount point (/srv/minio/disk1)" % (path,)
+    return None
+
+
+def range_size(pattern):
+    """How many names a host pattern expands to, computed without expanding it (None when a
+    bracket is not a range this can count; Ansible's own parser then judges it)."""
+    size = 1
+    for inner in _RANGE.findall(pattern):
+        parts = inner.split(":")
+        if len(parts) not in (2, 3):
+            return None
+        begin, end = parts[0], parts[1]
+        step = parts[2] if len(parts) == 3 else "1"
+        if not step.isdigit() or int(step) == 0:
+            return None
+        if begin.isdigit() and end.isdigit():
+            count = (int(end) - int(begin)) // int(step) + 1 if int(end) >= int(begin) else 0
+        elif len(begin) == 1 and len(end) == 1 and begin.isalpha() and end.isalpha():
+            count = (ord(end) - ord(begin)) // int(step) + 1 if end >= begin else 0
+        else:
+            return None
+        size *= max(count, 0)
+    return size
 
 
 def expand(pattern):
@@ -143,21 +251,36 @@ def _plain_secrets(where, mapping):
     return problems
 
 
-def _hosts(where, value, problems):
+def _hosts(where, value, problems, names=True):
+    """Every host (or, names=False, drive path) of a hosts value, its problems appended."""
     if value is None:
         return []
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.append("%s must be a list of host names or ranges (minio[1:4]), got %r" % (where, value))
         return []
     hosts = []
     for item in value:
+        size = range_size(item)
+        if size == 0:
+            problems.append("%s: the range %r is empty (its start is after its end: write minio[1:4])" % (where, item))
+            continue
+        if size is not None and size > MAX_RANGE_HOSTS:
+            problems.append("%s: the range %r expands to %d hosts, more than %d: a typo?" % (where, item, size, MAX_RANGE_HOSTS))
+            continue
         try:
-            hosts.extend(expand(item))
+            expanded = expand(item)
         except Exception as error:  # ansible's range parser raises AnsibleError on bad ranges
             problems.append("%s: %r is not a host name or range (%s)" % (where, item, error))
-    duplicates = sorted({h for h in hosts if hosts.count(h) > 1})
+            continue
+        bad = [host_name_problem(host) if names else _drive_problem(host) for host in expanded]
+        bad = [reason for reason in bad if reason]
+        if bad:
+            problems.append("%s: %s" % (where, bad[0]))
+            continue
+        hosts.extend(expanded)
+    duplicates = sorted(host for host, count in Counter(hosts).items() if count > 1)
     if duplicates:
         problems.append("%s lists %s more than once" % (where, ", ".join(duplicates)))
     return hosts
@@ -339,6 +462,25 @@ def endpoint_vars(spec, hosts):
     return variables
 
 
+def _kubernetes_problems(kubernetes):
+    problems = []
+    admin = kubernetes.get("admin_host", "localhost")
+    if not isinstance(admin, str) or (admin != "localhost" and host_name_problem(admin)):
+        problems.append("components.kubernetes.admin_host must be the one host that runs helm and talks to the "
+                        "Kubernetes API (a host name or localhost), got %r" % (admin,))
+    for key in ("kubeconfig", "context", "ingress_class"):
+        value = kubernetes.get(key)
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            problems.append("components.kubernetes.%s must be a non-empty string, got %r" % (key, value))
+    return problems
+
+
+def _derived_overrides(where, variables):
+    """Variables the plugin derives from a site-file key, set directly (bypassing that key's rules)."""
+    return ["%s.%s is derived from the site file's %s, which is checked: set %s instead"
+            % (where, key, DERIVED_VARS[key], DERIVED_VARS[key]) for key in sorted(variables, key=str) if key in DERIVED_VARS]
+
+
 def site_problems(spec):
     """Every problem of the site file; empty when it expands cleanly."""
     problems = []
@@ -349,11 +491,15 @@ def site_problems(spec):
     if not isinstance(site, str) or not _SITE.match(site):
         problems.append("site must be a short lower-case name (letters, digits, '-'), got %r" % (site,))
     domain = spec.get("domain")
-    if not isinstance(domain, str) or not _DOMAIN.match(domain):
+    if not isinstance(domain, str) or not _DOMAIN.match(domain) or domain.rsplit(".", 1)[-1].isdigit():
         problems.append("domain must be a DNS domain (example.com), got %r" % (domain,))
     url = spec.get("url")
     if url is not None and (not isinstance(url, str) or not re.match(r"^https?://[^/\s]+/?$", url)):
         problems.append("url must be the base URL users open W&B at (https://wandb.example.com), got %r" % (url,))
+    elif url is not None and not url.startswith("https://"):
+        problems.append("url is %r: the proxy serves W&B over TLS only, so its URL is https://" % (url,))
+    elif url is not None and (_parts(url) is None or host_name_problem(_parts(url)[1])):
+        problems.append("url must be the base URL users open W&B at with a host name and a port 1-65535, got %r" % (url,))
 
     components = spec.get("components")
     if not isinstance(components, dict):
@@ -372,6 +518,7 @@ def site_problems(spec):
             continue
         problems.extend(_unknown("components.%s" % name, component, COMPONENT_KEYS[name]))
         if name == "kubernetes":
+            problems.extend(_kubernetes_problems(component))
             continue
         hosts = _hosts("components.%s.hosts" % name, component.get("hosts"), problems)
         if not hosts and "hosts" in component:
@@ -384,7 +531,7 @@ def site_problems(spec):
             problems.append("components.%s.hosts has %d hosts (%s): the role manages one %s server"
                             % (name, len(hosts), ", ".join(hosts), name))
         if name == "minio" and hosts:
-            drives = _hosts("components.minio.drives", component.get("drives"), problems)
+            drives = _hosts("components.minio.drives", component.get("drives"), problems, names=False)
             if not drives:
                 problems.append("components.minio.drives is missing or empty: list the drive mount points "
                                 "(/srv/minio/disk[1:2])")
@@ -420,19 +567,27 @@ def site_problems(spec):
             problems.append("%s must be a mapping, got %r" % (key, value))
         else:
             problems.extend(_plain_secrets(key, value))
+            problems.extend(_derived_overrides(key, value))
     for key in ("group_vars", "host_vars"):
         value = spec.get(key) or {}
-        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        if not isinstance(value, dict):
             problems.append("%s must map names to mappings of variables, got %r" % (key, value))
+            continue
+        not_mappings = sorted(str(name) for name, variables in value.items() if not isinstance(variables, dict))
+        if not_mappings:
+            problems.append("%s.%s must be a mapping of variables (an empty entry is null: remove it or give variables)"
+                            % (key, not_mappings[0]))
             continue
         for name, variables in value.items():
             problems.extend(_plain_secrets("%s.%s" % (key, name), variables))
+            problems.extend(_derived_overrides("%s.%s" % (key, name), variables))
         if key == "group_vars":
             known = set(GROUPS.values()) | {SERVERS_GROUP, OPERATOR_GROUP, REPLICA_GROUP, "all"}
             problems.extend(_unknown("group_vars", value, known))
         else:
-            admin = ((components.get("kubernetes") or {}).get("admin_host") if isinstance(components.get("kubernetes"), dict) else None)
-            unknown = sorted(h for h in value if h not in all_hosts and h != admin)
+            admin = ((components.get("kubernetes") or {}).get("admin_host", "localhost")
+                     if isinstance(components.get("kubernetes"), dict) else "localhost")
+            unknown = sorted(str(h) for h in value if h not in all_hosts and h != admin)
             if unknown:
                 problems.append("host_vars names hosts the site does not have: %s" % ", ".join(unknown))
     return problems
@@ -458,6 +613,10 @@ def expand_site(spec):
         for group, variable in SECRETS[key].items():
             secret_vars.setdefault(group, {})[variable] = reference
     all_vars.update(secret_vars.get("all", {}))
+    # The vaulted variables the secrets name: the inventory guard checks each is defined before any change.
+    all_vars["wandb_site_secret_references"] = {
+        key: {"reference": value, "groups": sorted(group for group in SECRETS[key] if group != "all") or ["all"]}
+        for key, value in secrets.items() if not is_vault_value(value)}
     component_hosts = {}
     for name in REQUIRED_COMPONENTS:
         hosts = component_hosts[name] = []

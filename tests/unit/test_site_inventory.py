@@ -153,6 +153,38 @@ def test_an_http_object_store_behind_https_is_accepted_only_when_the_site_says_s
     (site(group_vars={"wandb_minio": {"minio_root_password": "x" * 20}}), "group_vars.wandb_minio.minio_root_password holds a plain-text value"),
     (site(group_vars={"databases": {"a": 1}}), "group_vars has unknown key databases"),
     (site(host_vars={"minio9": {"a": 1}}), "host_vars names hosts the site does not have: minio9"),
+    # Host names and ranges: what the roles can put in URLs, certificates and MINIO_VOLUMES.
+    (site(components=components(minio={"hosts": ["minio[4:1]"], "drives": ["/d[1:2]"]})),
+     "components.minio.hosts: the range 'minio[4:1]' is empty (its start is after its end: write minio[1:4])"),
+    (site(components=components(minio={"hosts": ["minio[1:100000]"], "drives": ["/d[1:2]"]})),
+     "components.minio.hosts: the range 'minio[1:100000]' expands to 100000 hosts, more than 1024: a typo?"),
+    (site(components=components(redis={"hosts": ["fd00::5"]})), "components.redis.hosts: 'fd00::5' is an IPv6 address: name the host"),
+    (site(components=components(redis={"hosts": ["[fd00::5]"]})), "components.redis.hosts: "),
+    (site(components=components(redis={"hosts": [""]})), "components.redis.hosts: a host name must be a non-empty string, got ''"),
+    (site(components=components(redis={"hosts": ["redis one"]})), "components.redis.hosts: 'redis one' is not a host name (RFC 1123"),
+    (site(components=components(redis={"hosts": ["rédis"]})), "components.redis.hosts: 'rédis' is not a host name (RFC 1123"),
+    (site(components=components(redis={"hosts": ["redis_1"]})), "components.redis.hosts: 'redis_1' is not a host name"),
+    (site(components=components(redis={"hosts": [True]})), "components.redis.hosts must be a list of host names or ranges (minio[1:4]), got [True]"),
+    (site(components=components(redis={"hosts": [7]})), "components.redis.hosts must be a list of host names or ranges"),
+    (site(components=components(minio={"hosts": ["minio[1:4]"], "drives": ["srv/minio/disk[1:2]"]})),
+     "components.minio.drives: 'srv/minio/disk1' is not an absolute path of a drive's mount point"),
+    (site(components=components(kubernetes={"admin_host": ["admin1", "admin2"]})),
+     "components.kubernetes.admin_host must be the one host that runs helm and talks to the Kubernetes API (a host name or "
+     "localhost), got ['admin1', 'admin2']"),
+    (site(components=components(kubernetes={"kubeconfig": 42})), "components.kubernetes.kubeconfig must be a non-empty string, got 42"),
+    (site(components=components(kubernetes={"context": ""})), "components.kubernetes.context must be a non-empty string, got ''"),
+    (site(url="http://wandb.example.test"), "url is 'http://wandb.example.test': the proxy serves W&B over TLS only, so its URL is https://"),
+    (site(url="https://wandb.example.test:99999"), "url must be the base URL users open W&B at with a host name and a port 1-65535"),
+    (site(domain="10.0.0.10"), "domain must be a DNS domain (example.com), got '10.0.0.10'"),
+    (site(endpoints={"object_store": "https://s3.example.test:99999"}), "endpoints.object_store must be the object store's base URL"),
+    # Variables the plugin derives, set directly, would bypass the rules of the key they come from.
+    (site(vars={"wandb_url": "ftp://wandb.example.test"}), "vars.wandb_url is derived from the site file's url, which is checked: set url instead"),
+    (site(host_vars={"minio2": {"minio_drives": ["/d1"]}}),
+     "host_vars.minio2.minio_drives is derived from the site file's components.minio.drives, which is checked"),
+    (site(group_vars={"wandb_operator": {"wandb_operator_kubeconfig": "/x"}}),
+     "group_vars.wandb_operator.wandb_operator_kubeconfig is derived from the site file's components.kubernetes.kubeconfig"),
+    (site(group_vars={"wandb_redis": None}), "group_vars.wandb_redis must be a mapping of variables (an empty entry is null"),
+    (["plugin", "onprem.wandb.site"], "the site file must be a mapping, got list"),
 ])
 def test_bad_site_files_are_refused_naming_the_problem(spec, fragment):
     problems = si.site_problems(spec)
@@ -160,6 +192,32 @@ def test_bad_site_files_are_refused_naming_the_problem(spec, fragment):
     with pytest.raises(si.SiteError) as error:
         si.expand_site(spec)
     assert fragment in str(error.value)
+
+
+def test_a_huge_range_is_refused_without_expanding_it():
+    problems = si.site_problems(site(components=components(minio={"hosts": ["minio[1:99999999999]"], "drives": ["/d[1:2]"]})))
+    assert any("expands to 99999999999 hosts, more than 1024" in p for p in problems), problems
+
+
+def test_hosts_that_are_names_or_ipv4_are_accepted():
+    spec = site(components=components(redis={"hosts": ["10.0.0.7"]}, mysql={"hosts": ["db-1.dc2.example.test"]}))
+    assert si.site_problems(spec) == []
+
+
+def test_duplicate_keys_are_found_at_any_depth_with_their_lines():
+    text = "site: a\ncomponents:\n  minio: {hosts: [m1]}\n  redis: {hosts: [r1]}\n  minio:\n    hosts: [m2]\nsite: b\n"
+    assert si.duplicate_key_problems(text) == [
+        "components.minio is given twice (lines 3 and 5): YAML keeps only the last, so one of them would be silently lost; merge them",
+        "site is given twice (lines 1 and 7): YAML keeps only the last, so one of them would be silently lost; merge them"]
+    assert si.duplicate_key_problems("secrets:\n  a: !vault |\n    $ANSIBLE_VAULT;1.1;AES256\n    3031\n") == []
+    assert si.duplicate_key_problems("a: [\n") == []  # not YAML: Ansible's loader reports it
+
+
+def test_the_secret_references_are_recorded_for_the_inventory_guard():
+    groups = si.expand_site(site())[0]
+    refs = groups["all"]["vars"]["wandb_site_secret_references"]
+    assert refs["redis_password"] == {"reference": "vault_redis_password", "groups": ["wandb_operator", "wandb_redis"]}
+    assert refs["wandb_license"] == {"reference": "vault_wandb_license", "groups": ["all"]}
 
 
 def test_the_topology_message_is_minio_s_rule():
@@ -245,21 +303,66 @@ def test_the_committed_site_files_expand(name):
     assert len(minio) == 4, run.stdout
 
 
-@pytest.mark.parametrize("playbook", ["onprem.wandb.site", "onprem.wandb.wandb_operator", "onprem.wandb.verify",
-                                      "onprem.wandb.minio"])
-def test_a_playbook_run_against_a_refused_site_file_fails_with_the_reason(tmp_path, playbook):
-    """Ansible's defaults: an unparsable source is a warning, and the plays would match no host and exit 0."""
-    path = tmp_path / "bad.yml"
-    path.write_text(yaml.safe_dump(site(endpoints={"object_store": "s3.example.test"})))
+PLAYBOOKS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "playbooks").glob("*.yml"))
+
+
+def run_playbook(tmp_path, playbook, spec, config=None, extra=()):
+    """ansible-playbook against a site file, with the repository's ansible.cfg (config=None) or another."""
+    path = tmp_path / "site.yml"
+    path.write_text(spec if isinstance(spec, str) else yaml.safe_dump(spec))
     exe = Path(sys.executable).parent / "ansible-playbook"
     env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_INVENTORY")}
-    run = subprocess.run([str(exe), "-i", str(path), playbook], capture_output=True, text=True, check=False,
-                         env=dict(env, ANSIBLE_NOCOLOR="1"), timeout=300)
+    env.update(ANSIBLE_NOCOLOR="1")
+    if config is not None:
+        env["ANSIBLE_CONFIG"] = str(config)
+    return subprocess.run([str(exe), "-i", str(path), "onprem.wandb." + playbook, *extra], capture_output=True, text=True,
+                          check=False, env=env, timeout=300, cwd=str(Path(__file__).resolve().parents[2]))
+
+
+def test_the_repository_config_stops_at_a_refused_site_file(tmp_path):
+    """ansible.cfg's unparsed_is_failed: Ansible stops before any play, the plugin's reasons shown."""
+    run = run_playbook(tmp_path, "site", site(endpoints={"object_store": "s3.example.test"}))
+    shown = run.stdout + run.stderr
+    assert run.returncode != 0, shown[-2000:]
+    assert "endpoints.object_store must be the object store's base URL with its scheme" in shown
+    assert "No inventory was parsed" in shown and "PLAY [" not in shown
+
+
+@pytest.mark.parametrize("playbook", PLAYBOOKS)
+def test_every_playbook_fails_on_a_refused_site_file_under_ansible_s_defaults(tmp_path, playbook):
+    """Ansible's defaults: an unparsable source is a warning, and the plays would match no host and exit 0;
+    the inventory guard every playbook imports fails first instead."""
+    config = tmp_path / "ansible.cfg"
+    config.write_text("[defaults]\n")
+    run = run_playbook(tmp_path, playbook, site(endpoints={"object_store": "s3.example.test"}), config=config)
     shown = run.stdout + run.stderr
     assert run.returncode != 0, shown[-2000:]
     assert "endpoints.object_store must be the object store's base URL with its scheme" in shown
     assert "The inventory has no host for wandb_" in shown
-    assert "PLAY [Install" not in shown and "PLAY [Check MySQL" not in shown
+    plays = [line for line in shown.splitlines() if line.startswith("PLAY [")]
+    assert len(plays) == 1 and plays[0].startswith("PLAY [Check the inventory gives this run its hosts]"), plays
+
+
+def test_a_secret_reference_that_does_not_resolve_fails_before_any_host_is_touched(tmp_path):
+    defined = ["-e", "vault_" + " vault_".join("%s=x" % key for key in si.REQUIRED_SECRETS if key != "redis_password")]
+    run = run_playbook(tmp_path, "site", SITE, extra=defined)
+    shown = run.stdout + run.stderr
+    assert run.returncode != 0, shown[-2000:]
+    assert ("1 secret reference(s) of the site file do not resolve: secrets.redis_password names vault_redis_password, "
+            "undefined for localhost, redis1.") in " ".join(shown.split()), shown[-2000:]
+    plays = [line for line in shown.splitlines() if line.startswith("PLAY [")]
+    assert len(plays) == 1 and plays[0].startswith("PLAY [Check the inventory gives this run its hosts]"), plays
+
+
+def test_a_duplicate_key_and_a_list_admin_host_are_refused_without_a_traceback(tmp_path):
+    text = yaml.safe_dump(site(components=components(kubernetes={"admin_host": ["a1", "a2"]})))
+    text += "site: other\n"
+    path = tmp_path / "site.yml"
+    path.write_text(text)
+    run = ansible_inventory(path, "--list")
+    assert run.returncode != 0
+    assert "2 problems in the site file" in run.stderr and "Traceback" not in run.stderr
+    assert "site is given twice" in run.stderr and "components.kubernetes.admin_host must be the one host" in run.stderr
 
 
 DAY2_SECRETS = {"mysql_replication_password": "vault_mysql_replication_password",
