@@ -17,7 +17,8 @@ description:
   - The lines are rendered in a stable order whatever order the hosts answered in, so two runs
     against the same site give the same report - by component (V(mysql), V(minio), V(redis),
     V(proxy), V(operator), then any other by name), then by target; a target's checks keep their order.
-  - The verdict fails when a required check failed or when no check ran at all.
+  - The verdict fails when a required check failed, when a required check task did not run, when a
+    host or component in O(expected) wrote no line, or when no check ran at all.
 options:
   _input:
     description: The report lines.
@@ -35,6 +36,13 @@ options:
     default: W&B infrastructure verify
   context:
     description: What the report is about (site, URL, ...), shown at the top of the Markdown and JSON reports.
+    type: dict
+    default: {}
+  expected:
+    description:
+      - What should have reported, C({component: {hosts: [...], each: bool}}). A component without a
+        line, or (C(each=true)) a host without a line of its own, adds a failed C(run) line naming it:
+        an unreachable host writes no line, and the report must not pass on what remains.
     type: dict
     default: {}
 author:
@@ -66,12 +74,13 @@ from ansible_collections.onprem.wandb.plugins.plugin_utils.report import (
     render_markdown,
     render_text,
     report,
+    unanswered,
 )
 
 LINE_KEYS = ("component", "target", "check", "status", "reason")
 
 
-def verify_report(lines, format="text", title="W&B infrastructure verify", context=None):  # pylint: disable=redefined-builtin
+def verify_report(lines, format="text", title="W&B infrastructure verify", context=None, expected=None):  # pylint: disable=redefined-builtin
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
         raise AnsibleFilterError("verify_report: the input must be a list of verify_lines dicts")
     for line in lines:
@@ -79,7 +88,10 @@ def verify_report(lines, format="text", title="W&B infrastructure verify", conte
         if missing or line["status"] not in MARKS:
             raise AnsibleFilterError("verify_report: %r is not a verify_lines line (missing %s or unknown status)"
                                      % (line, ", ".join(missing) or "nothing"))
-    lines = ordered(dict(line) for line in lines)
+    if expected is not None and not isinstance(expected, dict):
+        raise AnsibleFilterError("verify_report: expected must map components to {hosts, each}, got %r" % (expected,))
+    lines = [dict(line) for line in lines]
+    lines = ordered(lines + unanswered(lines, expected))
     if format == "text":
         return render_text(lines, title)
     if format == "markdown":

@@ -17,6 +17,7 @@ __metaclass__ = type
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import FAILED, NOT_RUN, PASSED, STATUSES, WARN
 
 MARKS = {"pass": "[PASS]", "fail": "[FAIL]", "warn": "[WARN]", "skip": "[SKIP]"}
+FAILED_STATUS = "fail"
 
 # The stack's order: a report lists the components in it, any other component after them.
 COMPONENT_ORDER = ("mysql", "minio", "redis", "proxy", "operator")
@@ -71,7 +72,8 @@ def result_lines(component, target, result, required=True):
         return item
 
     if result.get("skipped"):
-        return [line("run", NOT_RUN, result.get("skip_reason") or "the check task was skipped")]
+        # A check the report needs that did not run is no proof: it fails (a warning when not required).
+        return [line("run", FAILED, "the check did not run (%s)" % (result.get("skip_reason") or "the task was skipped"))]
     checks = result.get("checks")
     if isinstance(checks, dict) and checks:
         lines = [line(name, *judged(value)) for name, value in checks.items()]
@@ -91,6 +93,37 @@ def _message(result):
     failures = result.get("failures") or []
     message = result.get("msg") or "; ".join(str(f) for f in failures) or "the check failed without a message"
     return " ".join(str(message).split())
+
+
+def unanswered(lines, expected):
+    """Failed lines for what should have reported and did not.
+
+    expected: {component: {"hosts": [...], "each": bool}}; each=True when every host reports its own
+    lines (their targets are the host name, or start with it and a space), False when one line set
+    stands for them all (checks through a shared endpoint). An unreachable host, or one whose run
+    failed before its checks, writes no line: without this the report would pass on what remains.
+    """
+    missing = []
+    for component in sorted(expected or {}, key=lambda name: str(name)):
+        spec = expected[component] or {}
+        hosts = [str(host) for host in spec.get("hosts") or []]
+        mine = [line for line in lines if line.get("component") == component]
+        if not mine:
+            missing.append({"component": component, "target": ", ".join(hosts) or "(no host)", "check": "run",
+                            "status": FAILED_STATUS, "required": True,
+                            "reason": "no check of %s reported: %s" % (component, (
+                                "its hosts were unreachable or failed before their checks (see the run's output)"
+                                if hosts else "no host of its group answered"))})
+            continue
+        if not spec.get("each"):
+            continue
+        targets = [str(line.get("target", "")) for line in mine]
+        for host in hosts:
+            if not any(target == host or target.startswith(host + " ") for target in targets):
+                missing.append({"component": component, "target": host, "check": "run", "status": FAILED_STATUS,
+                                "required": True, "reason": "%s wrote no report line: it was unreachable or failed "
+                                "before its checks (see the run's output)" % host})
+    return missing
 
 
 def summary(lines):

@@ -79,10 +79,12 @@ def test_failed_module_keeps_its_message_when_its_checks_look_fine():
     assert lines[1]["reason"] == "reading failed: lost connection"
 
 
-def test_skipped_task_is_a_skip_line_and_an_empty_report_fails():
+def test_a_skipped_check_task_fails_and_an_empty_report_fails():
     lines = verify_lines({"skipped": True, "skip_reason": "Conditional result was False"}, "proxy", "p1")
-    assert lines[0]["status"] == "skip" and lines[0]["reason"] == "Conditional result was False"
-    assert checkreport.summary(lines)["passed"] is False  # nothing passed: only a skip
+    assert lines[0]["status"] == "fail" and lines[0]["reason"] == "the check did not run (Conditional result was False)"
+    assert checkreport.summary(lines)["passed"] is False
+    optional = verify_lines({"skipped": True}, "proxy", "p1", required=["tls"])
+    assert optional[0]["status"] == "warn" and optional[0]["reason"] == "(not required) the check did not run (the task was skipped)"
     assert checkreport.verdict([]) == "FAILED: no check ran"
     assert verify_report([], "json")["summary"]["passed"] is False
 
@@ -142,3 +144,20 @@ def test_report_order_does_not_depend_on_which_host_answered_first():
         ("mysql", "db1", "connection"), ("mysql", "db1", "version"), ("mysql", "db1 backups", "age"),
         ("mysql", "db2", "connection"), ("mysql", "db2", "version"), ("mysql", "db2 standby", "io_thread"),
         ("minio", "https://s3", "bucket"), ("minio", "https://s3", "cors"), ("operator", "k8s", "crd"), ("custom", "x", "a")]
+
+
+def test_a_host_or_component_that_wrote_no_line_fails_the_report():
+    lines = verify_lines({"checks": {"connection": checklist.passed()}}, "mysql", "db1") + \
+        verify_lines({"checks": {"replication_lag": checklist.passed()}}, "mysql", "db1 standby")
+    expected = {"mysql": {"hosts": ["db1", "db2"], "each": True}, "minio": {"hosts": ["m1", "m2"], "each": False},
+                "redis": {"hosts": ["r1"], "each": True}}
+    report = verify_report(lines + verify_lines({"checks": {"bucket": checklist.passed()}}, "minio", "https://s3"),
+                           "json", expected=expected)
+    failed = [(line["component"], line["target"], line["reason"]) for line in report["checks"] if line["status"] == "fail"]
+    assert failed == [
+        ("mysql", "db2", "db2 wrote no report line: it was unreachable or failed before its checks (see the run's output)"),
+        ("redis", "r1", "no check of redis reported: its hosts were unreachable or failed before their checks (see the run's output)")]
+    assert report["summary"]["passed"] is False
+    # Everything expected answered (MinIO once for its pool): passes.
+    answered = lines + verify_lines({"checks": {"connection": checklist.passed()}}, "mysql", "db2")
+    assert verify_report(answered, "json", expected={"mysql": expected["mysql"]})["summary"]["passed"] is True

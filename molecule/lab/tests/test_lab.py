@@ -147,12 +147,31 @@ def test_verify_fails_and_names_what_is_broken(tmp_path):
     run = run_playbook("verify_report.yml", extra_vars=wrong, args=["--tags", "mysql"])
     assert run.rc != 0
     # W&B's user is refused on the primary and on the standby (it has the primary's accounts).
-    assert "2 required check(s) failed" in run.failure_messages() and "mysql connection" in run.failure_messages()
+    assert "2 required check(s) failed: mysql onprem-wandb-lab-mysql connection, mysql onprem-wandb-lab-mysql2 connection" \
+        in " ".join(run.failure_messages().split())
     report = json.loads((tmp_path / "lab-verify.json").read_text())
     failed = [line for line in report["checks"] if line["status"] == "fail"]
     assert [(line["component"], line["target"], line["check"]) for line in failed] == [
         ("mysql", "onprem-wandb-lab-mysql", "connection"), ("mysql", "onprem-wandb-lab-mysql2", "connection")]
     assert all("Access denied" in line["reason"] for line in failed)
+    assert report["verdict"].startswith("FAILED: ")
+
+
+def test_a_host_that_cannot_be_reached_fails_the_report_by_name(tmp_path):
+    """The standby's container paused: Ansible cannot reach it, so it writes no line; the report must not pass
+    on the primary's lines alone."""
+    subprocess.run(["docker", "pause", "onprem-wandb-lab-mysql2"], check=True, capture_output=True)
+    try:
+        run = run_playbook("verify_report.yml", extra_vars={"wandb_verify_report_dir": str(tmp_path)}, args=["--tags", "mysql"])
+    finally:
+        subprocess.run(["docker", "unpause", "onprem-wandb-lab-mysql2"], check=True, capture_output=True)
+    assert run.rc != 0
+    report = json.loads((tmp_path / "lab-verify.json").read_text())
+    failed = [line for line in report["checks"] if line["status"] == "fail"]
+    assert [(line["target"], line["check"]) for line in failed] == [("onprem-wandb-lab-mysql2", "run")], failed
+    assert failed[0]["reason"] == ("onprem-wandb-lab-mysql2 wrote no report line: it was unreachable or failed before its checks "
+                                   "(see the run's output)")
+    assert by_check_status(report["checks"], "mysql", "connection") == "pass"  # the primary's lines are there
     assert report["verdict"].startswith("FAILED: ")
 
 
