@@ -18,7 +18,7 @@ description:
   - A check that did not run is a C(skip) line, never a pass; a check that warns is a C(warn) line
     with its reason; a failed check that is not required is a C(warn) line marked C((not required)). A module that failed outright (no
     connection, missing library) becomes one C(fail) line with its message. A skipped check task is a
-    C(fail) line (a C(warn) line when not required): a check that did not run proves nothing.
+    C(fail) line (a C(warn) line when not required), since a check that did not run proves nothing.
 options:
   _input:
     description: The registered result of a check module.

@@ -40,9 +40,10 @@ options:
     default: {}
   expected:
     description:
-      - What should have reported, C({component: {hosts: [...], each: bool}}). A component without a
-        line, or (C(each=true)) a host without a line of its own, adds a failed C(run) line naming it:
-        an unreachable host writes no line, and the report must not pass on what remains.
+      - What should have reported, a mapping of each component to its C(hosts) and C(each) (true when
+        every host reports its own lines). A component without a line, or (C(each=true)) a host without
+        a line of its own, adds a failed C(run) line naming it, because an unreachable host writes no
+        line and the report must not pass on what remains.
     type: dict
     default: {}
 author:
