@@ -104,7 +104,7 @@ def unanswered(lines, expected):
     failed before its checks, writes no line: without this the report would pass on what remains.
     """
     missing = []
-    for component in sorted(expected or {}, key=lambda name: str(name)):
+    for component in sorted(expected or {}, key=str):
         spec = expected[component] or {}
         hosts = [str(host) for host in spec.get("hosts") or []]
         mine = [line for line in lines if line.get("component") == component]
