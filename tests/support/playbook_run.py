@@ -110,6 +110,24 @@ def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bo
     return parse_report(proc.stdout, proc.returncode, proc.stderr)
 
 
+def run_playbook_verbose(playbook: str | Path, extra_vars: dict | None = None, args: list | None = None) -> tuple:
+    """(rc, everything printed) of a run at -vvv with the default output: the command lines Ansible
+    executes on the hosts are shown, so a secret passed through a task's environment or argv (which
+    the host's ps shows while the task runs) is in this text."""
+    playbook = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / playbook if not Path(playbook).is_absolute() else playbook
+    ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
+    cmd = [str(ansible_playbook), "-vvv", "-i", str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent), str(playbook)]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(extra_vars or {}, handle)
+        vars_file = handle.name
+    try:
+        proc = subprocess.run(cmd + list(args or []) + ["-e", f"@{vars_file}"], env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+                              capture_output=True, text=True, check=False)
+    finally:
+        os.unlink(vars_file)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
 def assert_rejected_before_change(run: PlaybookRun, *fragments: str) -> None:
     """Bad input must fail, in a validation task, before any task that could change a host."""
     assert run.rc != 0, "the run with bad input succeeded"

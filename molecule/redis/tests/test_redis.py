@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import redis
-from playbook_run import assert_rejected_before_change, run_playbook
+from playbook_run import assert_rejected_before_change, run_playbook, run_playbook_verbose
 from pki import write_test_pki
 
 testinfra_hosts = ["ansible://wandb_redis"]
@@ -95,6 +95,15 @@ def test_converge_output_never_shows_the_password():
     assert PASSWORD not in run.stdout + run.stderr
 
 
+def test_no_secret_in_the_command_lines_ansible_runs_on_the_host(host):
+    """-vvv shows each command Ansible runs on the host, environment included (what ps shows there)."""
+    admin_secret = host.file("/etc/redis/onprem-wandb-admin.secret").content_string.strip()
+    rc, shown = run_playbook_verbose("converge.yml")
+    assert rc == 0, shown[-3000:]
+    assert " EXEC " in shown
+    assert PASSWORD not in shown and admin_secret not in shown
+
+
 def test_host_tuning_skipped_with_a_reason_in_containers():
     run = run_playbook("converge.yml")
     said = [result.get("msg", "") for name, _h, result in run.tasks if name == "Say why host tuning is skipped"]
@@ -135,12 +144,94 @@ def tls_files(tmp_path_factory, address):
     return write_test_pki(tmp_path_factory.mktemp("redis-tls"), "onprem-wandb-redis", address)
 
 
+def main_pid(host) -> str:
+    pid = host.run("systemctl show -p MainPID --value redis-server").stdout.strip()
+    assert pid not in ("", "0"), pid
+    return pid
+
+
+def admin(host, *command) -> str:
+    result = host.run("/usr/local/libexec/onprem-wandb/redis-admin " + " ".join(command))
+    assert result.rc == 0, result.stderr
+    return result.stdout.strip()
+
+
+def changed_names(run) -> list:
+    return [name for name, _host in run.changed_tasks()]
+
+
+def restarts(run) -> list:
+    return [name for name in changed_names(run) if "Restart" in name]
+
+
+def test_the_admin_password_stays_in_a_root_only_file(host):
+    secret = host.file("/etc/redis/onprem-wandb-admin.secret")
+    assert (secret.user, secret.group, secret.mode) == ("root", "root", 0o600)
+    assert len(secret.content_string.strip()) == 40
+    assert host.run("grep -rlF %s /etc /var/lib/redis /var/log", secret.content_string.strip()).stdout.split() == [
+        "/etc/redis/onprem-wandb-admin.secret"]
+    # The admin user can change settings and nothing else: no keys.
+    denied = host.run("/usr/local/libexec/onprem-wandb/redis-admin GET anything")
+    assert denied.rc == 1 and "NOPERM" in denied.stderr, denied.stdout + denied.stderr
+
+
+def test_a_maxmemory_change_is_applied_live_without_a_restart(host):
+    before = main_pid(host)
+    try:
+        run = run_playbook("converge.yml", extra_vars={"redis_maxmemory": 134217728, "redis_maxmemory_policy": "allkeys-lru"})
+        assert run.rc == 0, run.failure_messages()
+        assert "Apply the changed settings live (CONFIG SET), without a restart" in changed_names(run), run.changed_tasks()
+        assert restarts(run) == [], run.changed_tasks()
+        assert main_pid(host) == before
+        assert admin(host, "CONFIG GET maxmemory").splitlines() == ["maxmemory", "134217728"]
+        assert admin(host, "CONFIG GET maxmemory-policy").splitlines() == ["maxmemory-policy", "allkeys-lru"]
+        # The file says the same, for the next start.
+        assert "maxmemory 134217728" in host.file("/etc/redis/redis.live.conf").content_string
+    finally:
+        back = run_playbook("converge.yml")
+        assert back.rc == 0, back.failure_messages()
+    assert restarts(back) == [] and main_pid(host) == before
+    assert admin(host, "CONFIG GET maxmemory").splitlines() == ["maxmemory", "268435456"]
+
+
+def test_an_acl_change_is_loaded_without_a_restart(host, address):
+    before = main_pid(host)
+    try:
+        run = run_playbook("converge.yml", extra_vars={"redis_acl_rules": "~* &* +@all -@admin -@dangerous"})
+        assert run.rc == 0, run.failure_messages()
+        assert "Load the Redis ACL file (ACL LOAD, no restart)" in changed_names(run), run.changed_tasks()
+        assert restarts(run) == [] and main_pid(host) == before
+        client = redis.Redis(host=address, port=6379, username="wandb", password=PASSWORD, socket_timeout=5)
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            client.execute_command("KEYS", "*")  # in @dangerous: refused now
+    finally:
+        back = run_playbook("converge.yml")
+        assert back.rc == 0, back.failure_messages()
+    assert restarts(back) == [] and main_pid(host) == before
+
+
+def test_check_mode_reports_a_setting_changed_by_hand_and_converge_puts_it_back(host):
+    before = main_pid(host)
+    admin(host, "CONFIG SET maxmemory 1048576000")
+    check_run = run_playbook("converge.yml", check=True)
+    assert check_run.rc == 0, check_run.failure_messages()
+    assert changed_names(check_run) == ["Apply the changed settings live (CONFIG SET), without a restart"]
+    assert admin(host, "CONFIG GET maxmemory").splitlines()[1] == "1048576000"  # check mode changed nothing
+    run = run_playbook("converge.yml")
+    assert changed_names(run) == ["Apply the changed settings live (CONFIG SET), without a restart"]
+    assert admin(host, "CONFIG GET maxmemory").splitlines()[1] == "268435456" and main_pid(host) == before
+
+
 def test_tls_variant(host, address, tls_files):
     tls_vars = {"redis_tls_cert_src": tls_files["cert"], "redis_tls_key_src": tls_files["key"],
                 "redis_tls_ca_src": tls_files["ca"]}
     try:
+        before = main_pid(host)
         run = run_playbook("converge.yml", extra_vars=tls_vars)
         assert run.rc == 0, run.failure_messages()
+        # A change Redis cannot take live (ports, TLS files): exactly one restart.
+        assert restarts(run) == ["Restart the Redis service"], run.changed_tasks()
+        assert main_pid(host) != before
         key = host.file("/etc/redis/tls/server.key")
         assert (key.user, key.mode) == ("redis", 0o600)
         # TLS took the port; plain TCP is closed.
