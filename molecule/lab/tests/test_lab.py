@@ -142,6 +142,25 @@ def by_check_status(lines, component, check):
     return next(line["status"] for line in lines if (line["component"], line["check"]) == (component, check))
 
 
+def test_bad_values_on_two_hosts_stop_the_whole_site_before_any_change():
+    """Through onprem.wandb.site, as a site runs it: a Redis policy that does not exist and a MinIO root
+    password too short are both named (every host is checked first), and no host changed."""
+    run = run_playbook("converge.yml", extra_vars={"redis_maxmemory_policy": "lots", "minio_root_password": "Sh0rt-pw"})
+    assert run.rc != 0
+    assert run.changed == 0, run.changed_tasks()
+    # The roles' own failed checks are rescued and collected; the run stops at the one that lists them all.
+    assert run.failures()[-1][0] == "Stop before any change when a host has a problem", run.failure_messages()
+    shown = " ".join(run.failures()[-1][2].get("msg", "").split())
+    assert shown.startswith("Nothing was changed: 5 problem(s) found before any change."), shown
+    assert "onprem-wandb-lab-redis: " in shown and "redis_maxmemory_policy" in shown and "lots" in shown, shown
+    for node in range(1, 5):
+        assert f"onprem-wandb-lab-minio{node}: minio_root_user must be 3-64 letters" in shown, shown
+    assert "minio_root_password 16-128 characters (found 8)" in shown
+    assert "Sh0rt-pw" not in run.stdout + run.stderr  # the value itself is never shown, only its length
+    # Only checks ran: no role went past its validation.
+    assert not [name for name, _host, _result in run.tasks if name.startswith(("Install", "Write", "Configure"))]
+
+
 def test_verify_fails_and_names_what_is_broken(tmp_path):
     wrong = {"wandb_verify_report_dir": str(tmp_path), "mysql_user_password": "not-the-password"}
     run = run_playbook("verify_report.yml", extra_vars=wrong, args=["--tags", "mysql"])
