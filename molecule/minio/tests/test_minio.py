@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import urllib.error
+import urllib.request
 import uuid
 
 import boto3
@@ -11,7 +13,7 @@ import pytest
 import testinfra
 from botocore.config import Config
 from botocore.exceptions import ClientError, SSLError
-from playbook_run import run_playbook_verbose, assert_rejected_before_change, run_playbook
+from playbook_run import assert_rejected_before_change, run_playbook, run_playbook_verbose
 from pki import write_test_pki
 
 testinfra_hosts = ["ansible://wandb_minio"]
@@ -78,7 +80,7 @@ def test_environment_file_has_the_topology_and_no_secret(host):
     assert (env.user, env.group, env.mode) == ("root", "minio-user", 0o640)
     content = env.content_string
     assert f'MINIO_VOLUMES="{VOLUMES}"' in content
-    assert "MINIO_API_CORS_ALLOW_ORIGIN=https://wandb.example.test\n" in content
+    assert "MINIO_API_CORS_ALLOW_ORIGIN" not in content  # CORS is in MinIO's configuration, changed live
     assert not any(secret in content for secret in SECRETS)
 
 
@@ -182,6 +184,44 @@ def test_check_mode_reports_drift_in_the_user_and_policy_and_converge_repairs_it
     assert sorted(name for name, _host in run.changed_tasks()) == ["Attach the policy to W&B's user", "Enable W&B's user"]
     info = mcli("admin", "user", "info", "site", WANDB_KEY, "--json").replace('":"', '": "')
     assert '"userStatus": "enabled"' in info and "wandb-bucket" in info
+
+
+def preflight_allows(name, origin):
+    """A browser's CORS preflight for a PUT, sent to one node: does that node allow the origin?"""
+    address = node(name).ansible("setup", "gather_subset=network")["ansible_facts"]["ansible_default_ipv4"]["address"]
+    request = urllib.request.Request(f"http://{address}:9000/wandb/probe", method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.headers.get("Access-Control-Allow-Origin") == origin
+    except urllib.error.HTTPError as error:  # MinIO answers a refused preflight with 403
+        return error.headers.get("Access-Control-Allow-Origin") == origin
+
+
+def minio_pids():
+    return {name: node(name).run("systemctl show -p MainPID --value minio").stdout.strip() for name in NODES}
+
+
+def test_a_cors_change_is_applied_live_on_every_node_without_a_restart():
+    before = minio_pids()
+    other = "https://notebooks.example.test"
+    try:
+        run = run_playbook("converge.yml", extra_vars={"minio_cors_allowed_origins": ["https://wandb.example.test", other]})
+        assert run.rc == 0, run.failure_messages()
+        changed = sorted({name for name, _host in run.changed_tasks()})
+        assert changed == ["Allow W&B's origins for CORS (applied live, no restart)"], changed
+        assert minio_pids() == before
+        # Every node answers the new origin's preflight (each node read it from the cluster's configuration).
+        assert check(check_origin=other)["checks"]["cors"]["status"] == "passed"
+        for name in NODES:
+            assert preflight_allows(name, other), name
+    finally:
+        back = run_playbook("converge.yml")
+    assert back.rc == 0, back.failure_messages()
+    assert sorted({name for name, _host in back.changed_tasks()}) == ["Allow W&B's origins for CORS (applied live, no restart)"]
+    assert minio_pids() == before
+    assert check(check_origin=other)["checks"]["cors"]["status"] == "failed"
+    assert not any(preflight_allows(name, other) for name in NODES)
 
 
 def test_no_secret_in_the_command_lines_ansible_runs_on_the_hosts():

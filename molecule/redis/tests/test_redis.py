@@ -222,6 +222,24 @@ def test_check_mode_reports_a_setting_changed_by_hand_and_converge_puts_it_back(
     assert admin(host, "CONFIG GET maxmemory").splitlines()[1] == "268435456" and main_pid(host) == before
 
 
+def test_a_key_that_does_not_match_its_certificate_fails_before_redis_is_touched(host, address, tls_files, tmp_path):
+    """The configuration checker loads the TLS files for real (a free loopback TLS port): the mismatch
+    fails the run at the check, and the running Redis keeps serving."""
+    stranger = write_test_pki(tmp_path, "onprem-wandb-redis", address)
+    before = main_pid(host)
+    try:
+        run = run_playbook("converge.yml", extra_vars={"redis_tls_cert_src": tls_files["cert"], "redis_tls_key_src": stranger["key"],
+                                                       "redis_tls_ca_src": tls_files["ca"]})
+        assert run.rc != 0
+        assert run.failures()[0][0] == "Write the Redis configuration, checked by redis-server before it is used", run.failure_messages()
+        assert "TLS" in run.failure_messages(), run.failure_messages()
+        assert restarts(run) == [] and main_pid(host) == before
+        assert redis.Redis(host=address, port=6379, username="wandb", password=PASSWORD, socket_timeout=5).ping()
+    finally:
+        back = run_playbook("converge.yml")
+        assert back.rc == 0, back.failure_messages()
+
+
 def test_tls_variant(host, address, tls_files):
     tls_vars = {"redis_tls_cert_src": tls_files["cert"], "redis_tls_key_src": tls_files["key"],
                 "redis_tls_ca_src": tls_files["ca"]}
