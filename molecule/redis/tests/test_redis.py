@@ -95,6 +95,25 @@ def test_converge_output_never_shows_the_password():
     assert PASSWORD not in run.stdout + run.stderr
 
 
+def test_a_password_change_with_diff_shows_neither_password(host, address):
+    """--diff on a change that rewrites the secret-bearing ACL file (the diff is not empty, so it would
+    show): neither the old nor the new password appears, and the change is applied live."""
+    new = "Tst-redis-rotated-91c4e2-Secret"
+    before = main_pid(host)
+    try:
+        run = run_playbook("converge.yml", extra_vars={"redis_password": new}, diff=True)
+        assert run.rc == 0, run.failure_messages()
+        assert "Write the ACL file (passwords only as SHA-256 hashes, readable by redis alone)" in changed_names(run)
+        shown = run.stdout + run.stderr
+        assert PASSWORD not in shown and new not in shown
+        assert redis.Redis(host=address, port=6379, username="wandb", password=new, socket_timeout=5).ping()
+        assert main_pid(host) == before
+    finally:
+        back = run_playbook("converge.yml", diff=True)
+        assert back.rc == 0, back.failure_messages()
+        assert PASSWORD not in back.stdout + back.stderr and new not in back.stdout + back.stderr
+
+
 def test_no_secret_in_the_command_lines_ansible_runs_on_the_host(host):
     """-vvv shows each command Ansible runs on the host, environment included (what ps shows there)."""
     admin_secret = host.file("/etc/redis/onprem-wandb-admin.secret").content_string.strip()
