@@ -152,9 +152,9 @@ def test_bad_values_on_two_hosts_stop_the_whole_site_before_any_change():
     assert run.failures()[-1][0] == "Stop before any change when a host has a problem", run.failure_messages()
     shown = " ".join(run.failures()[-1][2].get("msg", "").split())
     assert shown.startswith("Nothing was changed: 5 problem(s) found before any change."), shown
-    assert "onprem-wandb-lab-redis: " in shown and "redis_maxmemory_policy" in shown and "lots" in shown, shown
+    assert "onprem-wandb-lab-redis: onprem.wandb.redis: " in shown and "redis_maxmemory_policy" in shown and "lots" in shown, shown
     for node in range(1, 5):
-        assert f"onprem-wandb-lab-minio{node}: minio_root_user must be 3-64 letters" in shown, shown
+        assert f"onprem-wandb-lab-minio{node}: onprem.wandb.minio: minio_root_user must be 3-64 letters" in shown, shown
     assert "minio_root_password 16-128 characters (found 8)" in shown
     assert "Sh0rt-pw" not in run.stdout + run.stderr  # the value itself is never shown, only its length
     # Only checks ran: no role went past its validation.
