@@ -235,6 +235,22 @@ def test_bad_input_fails_before_any_change(extra_vars, fragments):
     assert PASSWORD not in run.stdout + run.stderr
 
 
+def test_the_site_preflight_refuses_mysql_and_redis_sized_for_the_same_memory():
+    """MySQL and Redis on one host, each sized by its default from the host's memory: onprem.wandb.preflight
+    (what onprem.wandb.site runs first) refuses it before any change, naming both variables."""
+    run = run_playbook("onprem.wandb.preflight", args=["--tags", "mysql,redis"], extra_vars={
+        **GOOD, "wandb_servers_hosts": "onprem-wandb-mysql", "wandb_mysql_hosts": "onprem-wandb-mysql",
+        "wandb_redis_hosts": "onprem-wandb-mysql", "wandb_operator_hosts": "onprem-wandb-mysql",
+        "redis_password": "Tst-redis-on-mysql-Secret", "redis_accept_unnamed_versions": True})
+    assert run.rc != 0
+    assert run.changed == 0, run.changed_tasks()
+    assert run.failures()[-1][0] == "Stop before any change when a host has a problem", run.failure_messages()
+    shown = " ".join(run.failures()[-1][2].get("msg", "").split())
+    assert re.search(r"onprem-wandb-mysql: memory: innodb_buffer_pool_size=\d+ \+ redis_maxmemory=\d+ = \d+ bytes, more than "
+                     r"80% of the host's \d+ bytes", shown), shown
+    assert PASSWORD not in run.stdout + run.stderr
+
+
 def test_too_old_local_package_is_refused(old_mysql_deb):
     run = run_playbook("bad_input.yml", extra_vars={**GOOD, "mysql_install_source": "local_packages",
                                                     "mysql_local_packages": [old_mysql_deb]})
