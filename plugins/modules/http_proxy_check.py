@@ -19,7 +19,12 @@ description:
   - With O(expect_echo=true), for an upstream that answers with what it received (a test fixture,
     or a diagnostics endpoint) as JSON C({"headers":{...},"body_bytes":N}), also checks that
     C(Host), C(X-Forwarded-Proto), C(X-Forwarded-Host), C(X-Forwarded-For) and C(X-Real-IP) reached
-    the upstream and that the whole body arrived.
+    the upstream and that the whole body arrived. The large request also carries forged
+    C(X-Forwarded-Host), C(-Proto), C(-Port) and C(-For) headers, as any client can send them; the
+    check fails when they reach the upstream (run it from a host that is not one of the proxy's
+    trusted load balancers).
+  - Checks that a request for a name the proxy does not serve (another TLS name, or the right TLS
+    name with another C(Host)) does not reach a backend.
   - Each failure names the request and the answer.
 extends_documentation_fragment:
   - onprem.wandb.requirements_check
@@ -112,10 +117,22 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import not_run, outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.http_proxy import (
+    FORGED_FORWARDED,
     forwarded_problems,
     hsts_problems,
+    unknown_name_problem,
     websocket_accept,
 )
+
+
+UNKNOWN_NAME = "unknown.invalid"
+
+
+def unverified_context():
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 class Target(object):
@@ -130,12 +147,12 @@ class Target(object):
         self.timeout = params["timeout"]
         self.context = ssl.create_default_context(cafile=params["ca_bundle"]) if self.scheme == "https" else None
 
-    def connection(self, port=None, plain=False):
+    def connection(self, port=None, plain=False, tls_name=None):
         port = port or self.port
         if plain or self.context is None:
             return http.client.HTTPConnection(self.address, port, timeout=self.timeout)
         conn = http.client.HTTPSConnection(self.address, port, timeout=self.timeout, context=self.context)
-        name = self.name
+        name = tls_name or self.name
 
         def connect():  # Connect to the address, but present the URL's name (SNI and certificate check).
             raw = socket.create_connection((self.address, port), self.timeout)
@@ -143,8 +160,8 @@ class Target(object):
         conn.connect = connect
         return conn
 
-    def request(self, method, path, body=None, headers=None, port=None, plain=False):
-        conn = self.connection(port, plain)
+    def request(self, method, path, body=None, headers=None, port=None, plain=False, tls_name=None):
+        conn = self.connection(port, plain, tls_name)
         try:
             conn.request(method, path, body=body, headers=dict({"Host": self.host_header}, **(headers or {})))
             answer = conn.getresponse()
@@ -183,7 +200,7 @@ def main():
     sent = "POST %s with %d bytes" % (params["url"], params["body_size"])
     try:
         status, reason, headers, body = target.request("POST", target.path, body=os.urandom(params["body_size"]),
-                                                       headers={"Content-Type": "application/octet-stream"})
+                                                       headers=dict(FORGED_FORWARDED, **{"Content-Type": "application/octet-stream"}))
         result["large_body_status"] = status
         problems = []
         if status == 413:
@@ -193,7 +210,7 @@ def main():
         record("large_body", problems, "%d bytes answered HTTP %d" % (params["body_size"], status))
         if params["expect_echo"] and status == 200:
             echo = json.loads(body)
-            problems = forwarded_problems(echo.get("headers", {}), target.scheme, target.host_header)
+            problems = forwarded_problems(echo.get("headers", {}), target.scheme, target.host_header, FORGED_FORWARDED)
             if echo.get("body_bytes") != params["body_size"]:
                 problems.append("the upstream received %s of the %d bytes sent" % (echo.get("body_bytes"),
                                                                                    params["body_size"]))
@@ -221,6 +238,26 @@ def main():
             record("redirect", ["GET http://%s:%d%s failed: %s" % (target.name, params["http_port"], target.path, error)])
     else:
         checks["redirect"] = not_run("http_port is 0" if target.scheme == "https" else "the URL is not https")
+
+    # A name the proxy does not serve: "unknown.invalid" (RFC 2606) as the TLS name, then the right TLS
+    # name with it as Host.
+    problems, seen = [], []
+    for tls_name, what in ((UNKNOWN_NAME, "TLS name and Host %s" % UNKNOWN_NAME), (None, "Host %s" % UNKNOWN_NAME)):
+        if tls_name and target.context is None:
+            continue
+        # A certificate for another name is what the check is about, not a failure of it.
+        context, target.context = target.context, (unverified_context() if target.context else None)
+        try:
+            answer = ("answered", target.request("GET", target.path, headers={"Host": UNKNOWN_NAME}, tls_name=tls_name)[0])
+        except (OSError, ssl.SSLError, http.client.HTTPException) as error:
+            answer = ("refused", type(error).__name__)
+        finally:
+            target.context = context
+        seen.append("%s: %s" % (what, answer[1]))
+        problem = unknown_name_problem(answer)
+        if problem:
+            problems.append("GET %s://%s%s with %s %s" % (target.scheme, target.address, target.path, what, problem))
+    record("unknown_name", problems, "; ".join(seen))
 
     if params["websocket_path"]:
         key = base64.b64encode(os.urandom(16)).decode("ascii")

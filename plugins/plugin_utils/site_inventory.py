@@ -131,7 +131,12 @@ DERIVED_VARS = {
     "wandb_operator_ingress_class": "components.kubernetes.ingress_class",
     "wandb_site_secret_references": "secrets",
 }
-_SECRET_NAME = re.compile(r"(password|secret|license|token|private_key)", re.IGNORECASE)
+# Names that hold secrets: "password", "passwd", "pass" as a word ("ansible_become_pass"), "secret",
+# "license", "token", "private_key", "credential".
+_SECRET_NAME = re.compile(r"(passw(or)?d|(^|_)pass(phrase)?($|_)|secret|licen[cs]e|token|private_?key|credential)", re.IGNORECASE)
+# Role variables whose names match but whose values are names or settings, not secrets.
+_NOT_SECRETS = frozenset(("wandb_operator_image_pull_secrets", "wandb_operator_secret_prefix", "mysql_user_password_salt"))
+_NOT_SECRET_SUFFIXES = ("_src", "_file", "_files", "_path", "_dir", "_prefix", "_name", "_names")
 
 
 class SiteError(ValueError):
@@ -239,15 +244,37 @@ def _unknown(where, mapping, allowed):
             % (where, "" if len(extra) == 1 else "s", ", ".join(extra), ", ".join(sorted(allowed)))]
 
 
-def _plain_secrets(where, mapping):
-    """Variables that look like secrets but hold plain text instead of a vault reference."""
+def _is_reference(value):
+    return is_vault_value(value) or (isinstance(value, str)
+                                     and re.match(r"^\{\{\s*vault_[A-Za-z0-9_]+\s*\}\}$", value.strip()) is not None)
+
+
+def _secret_name(key):
+    key = str(key)
+    return (_SECRET_NAME.search(key) is not None and key not in _NOT_SECRETS
+            and not key.lower().endswith(_NOT_SECRET_SUFFIXES))
+
+
+def _plain_secrets(where, mapping, secret=False):
+    """Values that look like secrets (by their key, at any depth) but are plain text, not vault references.
+
+    A value under a secret-named key is a secret however deep it sits (platform_chart.password, a list
+    of tokens) and whatever its type (a number is as readable as a string); booleans and empty values
+    are settings, not secrets.
+    """
     problems = []
-    for key, value in (mapping or {}).items():
-        if not _SECRET_NAME.search(str(key)) or is_vault_value(value):
+    items = mapping.items() if isinstance(mapping, dict) else enumerate(mapping or [])
+    for key, value in items:
+        path = "%s.%s" % (where, key) if isinstance(mapping, dict) else "%s[%d]" % (where, key)
+        is_secret = secret or (isinstance(mapping, dict) and _secret_name(key))
+        if _is_reference(value):
             continue
-        if isinstance(value, str) and not re.match(r"^\{\{\s*vault_[A-Za-z0-9_]+\s*\}\}$", value.strip()):
-            problems.append("%s.%s holds a plain-text value; secrets belong in the vault: list it under secrets "
-                            "(%s: vault_<name>) or use an !vault value" % (where, key, key))
+        if isinstance(value, (dict, list)):
+            problems.extend(_plain_secrets(path, value, is_secret))
+        elif is_secret and value not in (None, "") and not isinstance(value, bool):
+            problems.append("%s holds a plain-text value (%s); secrets belong in the vault: give a role secret under "
+                            "secrets (<variable>: vault_<name>), anything else as '{{ vault_<name> }}' or an !vault value"
+                            % (path, type(value).__name__))
     return problems
 
 
@@ -481,6 +508,16 @@ def _derived_overrides(where, variables):
             % (where, key, DERIVED_VARS[key], DERIVED_VARS[key]) for key in sorted(variables, key=str) if key in DERIVED_VARS]
 
 
+def _wandb_conflicts(where, variables):
+    """Role settings a W&B site cannot use, whatever the roles accept on their own."""
+    problems = []
+    if variables.get("redis_auth_mode") == "acl":
+        problems.append("%s.redis_auth_mode is 'acl': W&B's chart connects as redis://:<password>@host, without a user "
+                        "name, so as Redis' default user, which acl mode disables; a W&B site uses 'password' (the "
+                        "default user then gets redis_acl_rules: no admin commands)" % where)
+    return problems
+
+
 def site_problems(spec):
     """Every problem of the site file; empty when it expands cleanly."""
     problems = []
@@ -568,6 +605,7 @@ def site_problems(spec):
         else:
             problems.extend(_plain_secrets(key, value))
             problems.extend(_derived_overrides(key, value))
+            problems.extend(_wandb_conflicts(key, value))
     for key in ("group_vars", "host_vars"):
         value = spec.get(key) or {}
         if not isinstance(value, dict):
@@ -581,6 +619,7 @@ def site_problems(spec):
         for name, variables in value.items():
             problems.extend(_plain_secrets("%s.%s" % (key, name), variables))
             problems.extend(_derived_overrides("%s.%s" % (key, name), variables))
+            problems.extend(_wandb_conflicts("%s.%s" % (key, name), variables))
         if key == "group_vars":
             known = set(GROUPS.values()) | {SERVERS_GROUP, OPERATOR_GROUP, REPLICA_GROUP, "all"}
             problems.extend(_unknown("group_vars", value, known))

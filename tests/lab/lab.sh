@@ -99,7 +99,7 @@ lab_info() {
               "${proxy:-<proxy address>} wandb.lab.test s3.lab.test" to /etc/hosts; trust ${LAB}/pki/lab-ca.crt)
   MySQL       onprem-wandb-lab-mysql:3306 (inside the lab network), database wandb_local, user wandb_local
   MinIO       https://s3.lab.test (balanced over minio1-4), bucket wandb, access key wandb
-  Redis       <redis address>:6379, ACL user wandb
+  Redis       <redis address>:6379, password (W&B connects as the default user)
   Kubernetes  KUBECONFIG=${LAB}/kubeconfig kubectl get weightsandbiases -A
   Secrets     ansible-vault view --vault-password-file ${LAB}/vault-password ${LAB}/inventory/group_vars/all/vault.yml
   Re-run      ANSIBLE_VAULT_PASSWORD_FILE=${LAB}/vault-password ansible-playbook -i ${LAB}/inventory onprem.wandb.verify

@@ -25,6 +25,21 @@ else
 fi
 ln -sfn "${venv}" "${REPO_ROOT}/.venv"
 
+# sslyze in its own venv (tests/rig/sslyze-requirements.txt), linked as .venv-sslyze.
+sreq="${RIG_DIR}/sslyze-requirements.txt"
+svenv="${ONPREM_WANDB_CACHE}/venv-sslyze/$(sha256sum "${sreq}" | cut -c1-16)"
+if [ -x "${svenv}/bin/python" ] && [ -f "${svenv}/.complete" ]; then
+    log "venv: ${svenv} present"
+else
+    rm -rf "${svenv}"
+    mkdir -p "$(dirname "${svenv}")"
+    python3 -m venv "${svenv}"
+    "${svenv}/bin/pip" install -q -r "${sreq}"
+    touch "${svenv}/.complete"
+    log "venv: sslyze installed in ${svenv}"
+fi
+ln -sfn "${svenv}" "${REPO_ROOT}/.venv-sslyze"
+
 # ansible-test --venv bootstraps pip with a script from a host this machine cannot reach: give it
 # the offline stand-in and the pip wheel (from PyPI) of the version it pins.
 pip_version=$("${venv}/bin/python" -c 'import re, ansible_test, pathlib; p = pathlib.Path(ansible_test.__file__).parent / "_internal/python_requirements.py"; print(re.search(r"pip=.([0-9.]+).", p.read_text()).group(1))')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import datetime
 import sys
 from pathlib import Path
@@ -65,6 +67,35 @@ def test_forwarded_headers():
         "the upstream received no x-forwarded-for header",
         "the upstream received no x-real-ip header",
     ]
+
+
+def test_forged_forwarded_headers_that_reach_the_upstream_are_named():
+    forged = http_proxy.FORGED_FORWARDED
+    passed_on = {"host": "wandb.example.com", "x-forwarded-proto": "http", "x-forwarded-host": "forged.invalid",
+                 "x-forwarded-for": "192.0.2.66, 10.0.0.9", "x-real-ip": "10.0.0.9", "x-forwarded-port": "443"}
+    assert http_proxy.forwarded_problems(passed_on, "https", "wandb.example.com", forged) == [
+        "the upstream received x-forwarded-for: 192.0.2.66, 10.0.0.9, which the client sent: the proxy passes a "
+        "client's forwarded headers to W&B (only a declared load balancer's may be)",
+        "the upstream received x-forwarded-host: forged.invalid, which the client sent: the proxy passes a "
+        "client's forwarded headers to W&B (only a declared load balancer's may be)",
+        "the upstream received x-forwarded-proto: http, which the client sent: the proxy passes a "
+        "client's forwarded headers to W&B (only a declared load balancer's may be)",
+    ]
+    replaced = dict(passed_on, **{"x-forwarded-proto": "https", "x-forwarded-host": "wandb.example.com",
+                                  "x-forwarded-for": "10.0.0.9"})
+    assert http_proxy.forwarded_problems(replaced, "https", "wandb.example.com", forged) == []
+
+
+@pytest.mark.parametrize(("answer", "problem"), [
+    (("refused", "SSLError"), None),
+    (("refused", "RemoteDisconnected"), None),
+    (("answered", 421), None),
+    (("answered", 404), None),
+    (("answered", 200), "answered HTTP 200: a request for a name the proxy does not serve reached a backend"),
+    (("answered", 502), "answered HTTP 502: a request for a name the proxy does not serve reached a backend"),
+])
+def test_a_request_for_an_unknown_name_must_not_reach_a_backend(answer, problem):
+    assert http_proxy.unknown_name_problem(answer) == problem
 
 
 def test_hsts():

@@ -151,6 +151,17 @@ def test_an_http_object_store_behind_https_is_accepted_only_when_the_site_says_s
     (site(secrets={**SITE["secrets"], "ssh_key": "vault_ssh"}), "secrets has unknown key ssh_key"),
     (site(vars={"mysql_user_password": "plain-text-password"}), "vars.mysql_user_password holds a plain-text value"),
     (site(group_vars={"wandb_minio": {"minio_root_password": "x" * 20}}), "group_vars.wandb_minio.minio_root_password holds a plain-text value"),
+    # Secret-looking names the first rule missed: "pass" words, numbers, nested values, list items.
+    (site(connection={"ansible_become_pass": "hunter2hunter2"}), "connection.ansible_become_pass holds a plain-text value (str)"),
+    (site(host_vars={"minio1": {"ansible_ssh_pass": "x" * 16}}), "host_vars.minio1.ansible_ssh_pass holds a plain-text value"),
+    (site(vars={"ldap_passwd": 12345678901234567}), "vars.ldap_passwd holds a plain-text value (int)"),
+    (site(vars={"platform_chart": {"url": "https://charts", "password": "chart-pw-chart-pw"}}),
+     "vars.platform_chart.password holds a plain-text value"),
+    (site(vars={"wandb_operator_extra_secrets": {"sso": {"client": "x" * 16}}}),
+     "vars.wandb_operator_extra_secrets.sso.client holds a plain-text value"),
+    (site(vars={"api_tokens": ["t0k3n-t0k3n-t0k3n"]}), "vars.api_tokens[0] holds a plain-text value"),
+    (site(group_vars={"wandb_redis": {"redis_auth_mode": "acl"}}),
+     "group_vars.wandb_redis.redis_auth_mode is 'acl': W&B's chart connects as redis://:<password>@host, without a user name"),
     (site(group_vars={"databases": {"a": 1}}), "group_vars has unknown key databases"),
     (site(host_vars={"minio9": {"a": 1}}), "host_vars names hosts the site does not have: minio9"),
     # Host names and ranges: what the roles can put in URLs, certificates and MINIO_VOLUMES.
@@ -416,3 +427,13 @@ def test_day2_mistakes_are_refused_naming_the_key(mysql, drop, fragment):
         del spec["secrets"][drop]
     problems = si.site_problems(spec)
     assert any(fragment in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("variables", [
+    {"wandb_operator_secret_prefix": "wandb-", "wandb_operator_image_pull_secrets": ["regcred"]},
+    {"mysql_tls_key_src": "/pki/mysql.key", "mysql_require_secure_transport": True, "bypass_cache": "yes"},
+    {"nginx_proxy_private_key_file": "/pki/k", "compass": "north", "redis_password_rotation": False},
+    {"platform_chart": {"password": "{{ vault_chart_password }}"}},
+])
+def test_settings_with_secret_like_names_are_not_plain_secrets(variables):
+    assert si.site_problems(site(vars=variables)) == []

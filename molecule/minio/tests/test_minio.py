@@ -64,6 +64,14 @@ def test_service_running_enabled_and_hardened(host):
         assert line in shown.splitlines(), f"{line} not in {shown}"
 
 
+def test_the_console_listens_on_loopback_only_and_the_api_on_every_address(host):
+    listening = host.run("ss -Htlnp").stdout
+    console = [line.split()[3] for line in listening.splitlines() if line.split()[3].endswith(":9001")]
+    api = [line.split()[3] for line in listening.splitlines() if line.split()[3].endswith(":9000")]
+    assert console and set(console) == {"127.0.0.1:9001"}, listening
+    assert any(address.startswith(("*:", "0.0.0.0:", "[::]:")) for address in api), listening
+
+
 def test_binaries_match_the_rig_pins(host):
     artifacts = os.environ["ONPREM_WANDB_ARTIFACTS"]
     for binary, artifact in (("/usr/local/bin/minio", "minio"), ("/usr/local/bin/mcli", "mc")):

@@ -3,9 +3,14 @@ standing in for W&B."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
+import socket
+import ssl
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -64,7 +69,11 @@ def test_tls_and_proxy_checks_pass():
     assert 50 <= tls["certificate"]["days_left"] <= 60 and tls["certificate"]["self_signed"] is False
     assert proxy["passed"] is True, proxy["failures"]
     assert {name: check["status"] for name, check in proxy["checks"].items()} == dict.fromkeys(
-        ["large_body", "forwarded_headers", "hsts", "redirect", "websocket"], "passed")
+        ["large_body", "forwarded_headers", "hsts", "redirect", "unknown_name", "websocket"], "passed")
+    # The refusals as the client met them: no certificate for an unknown TLS name, the connection
+    # closed for an unknown Host on the right TLS name.
+    assert proxy["checks"]["unknown_name"]["reason"] == (
+        "TLS name and Host unknown.invalid: SSLError; Host unknown.invalid: RemoteDisconnected"), proxy["checks"]
     assert proxy["checks"]["large_body"]["reason"] == "11010048 bytes answered HTTP 200"
     assert set(tls["checks"]) == {"handshake", "chain", "self_signed", "expiry", "legacy_protocols"}
     assert all(check["status"] == "passed" for check in tls["checks"].values()), tls["checks"]
@@ -81,7 +90,9 @@ def test_modules_report_failures_with_what_came_back():
     untrusted, _proxy = checks(check_ca=str(PKI / "proxy.crt"))
     assert untrusted["verified"] is False and "does not verify" in untrusted["failures"][0]
     wrong_name, _proxy = checks(check_server_name="other.example.test")
-    assert wrong_name["verified"] is False and "other.example.test" in wrong_name["failures"][0]
+    # A name the proxy does not serve: the handshake is refused, no certificate shown.
+    assert wrong_name["passed"] is False and wrong_name["failures"] == [wrong_name["checks"]["handshake"]["reason"]]
+    assert "other.example.test" in wrong_name["failures"][0] and "UNRECOGNIZED_NAME" in wrong_name["failures"][0]
 
 
 def test_minio_server_streams_large_uploads_over_tls():
@@ -101,6 +112,36 @@ def test_the_object_store_endpoint_skips_a_node_that_is_down(address):
     statuses = [pool.urlopen("PUT", f"/wandb/object-{n}", body=os.urandom(1024 * 1024),
                              headers={"Host": "minio.example.test"}).status for n in range(12)]
     assert statuses == [200] * 12
+
+
+def gateway(host):
+    """The address the proxy sees the controller's requests come from (the Docker network's gateway)."""
+    return host.run("ip -4 route show default").stdout.split()[2]
+
+
+def test_a_declared_load_balancer_s_forwarded_headers_reach_w_b_and_the_check_names_them(host):
+    """From a declared load balancer the client's X-Forwarded-* pass (here the controller is declared,
+    so the check's forged headers get through and it says so); from anyone else they never do (the
+    checks above)."""
+    try:
+        run = run_playbook("converge.yml", extra_vars={"nginx_proxy_trusted_proxies": [f"{gateway(host)}/32"]})
+        assert run.rc == 0, run.failure_messages()
+        _tls, proxy = checks()
+        assert proxy["checks"]["forwarded_headers"]["status"] == "failed", proxy["checks"]
+        reason = proxy["checks"]["forwarded_headers"]["reason"]
+        for header in ("x-forwarded-host: forged.invalid", "x-forwarded-proto: http", "x-forwarded-for: 192.0.2.66"):
+            assert f"the upstream received {header}" in reason, reason
+    finally:
+        assert run_playbook("converge.yml").rc == 0
+
+
+def test_sslyze_finds_the_endpoint_compliant_with_mozilla_intermediate(address):
+    sslyze = Path(__file__).resolve().parents[3] / ".venv-sslyze" / "bin" / "python"
+    script = Path(__file__).resolve().parents[3] / "tests" / "support" / "mozilla_tls.py"
+    for name in ("wandb.example.test", "minio.example.test"):
+        out = subprocess.run([str(sslyze), str(script), address, "443", name, str(PKI / "proxy-ca.crt")],
+                             capture_output=True, text=True, check=True, timeout=300).stdout
+        assert json.loads(out) == {"compliant": True, "issues": {}}, out
 
 
 def test_tls_module_detects_a_server_that_accepts_tls_1_0(host, address):
@@ -222,12 +263,59 @@ def test_bad_input_fails_before_nginx_is_touched(case, fragments, bad_pki):
     assert_rejected_before_change(run, *fragments)
 
 
-def test_wildcard_certificate_covers_the_names(bad_pki):
-    run = run_playbook("converge.yml", extra_vars=files(bad_pki["wildcard"]))
+class SlowUpload(threading.Thread):
+    """One request through the proxy whose body trickles in until told to finish: in flight for as long
+    as a converge takes, so a reload that dropped connections would fail it."""
+
+    def __init__(self, address):
+        super().__init__()
+        self.address, self.finish, self.status, self.sent = address, threading.Event(), None, 0
+
+    def run(self):
+        context = ssl.create_default_context(cafile=str(PKI / "proxy-ca.crt"))
+        conn = http.client.HTTPSConnection(self.address, 443, timeout=120, context=context)
+        conn.sock = context.wrap_socket(socket.create_connection((self.address, 443), 120),
+                                        server_hostname="wandb.example.test")
+        total = 8 * 1024 * 1024
+        conn.putrequest("POST", "/slow-upload", skip_host=True)
+        for name, value in (("Host", "wandb.example.test"), ("Content-Length", str(total))):
+            conn.putheader(name, value)
+        conn.endheaders()
+        while self.sent < total // 2 and not self.finish.is_set():
+            conn.send(b"x" * 1024)
+            self.sent += 1024
+            time.sleep(0.05)
+        conn.send(b"x" * (total - self.sent))
+        self.status = conn.getresponse().status
+        conn.close()
+
+
+def test_a_renewed_certificate_is_previewed_without_its_key_then_reloaded_without_dropping_a_request(
+        host, address, bad_pki):
+    """The wildcard certificate replaces the site's (a renewal: new certificate, key and CA): --check --diff
+    shows the change but never the key; the converge reloads nginx (same master process) while a
+    request is in flight, and that request completes."""
+    renewal = files(bad_pki["wildcard"])
+    preview = run_playbook("converge.yml", extra_vars=renewal, check=True, diff=True)
+    assert preview.rc == 0, preview.failure_messages()
+    assert ("Install the private key (readable by root only)", CONTAINER) in preview.changed_tasks()
+    shown = preview.stdout + preview.stderr
+    for key in (bad_pki["wildcard"]["key"], PKI / "proxy.key"):
+        assert Path(key).read_text(encoding="utf-8").splitlines()[1] not in shown
+    assert "PRIVATE KEY" not in shown
+    before = master_pid(host)
+    upload = SlowUpload(address)
+    upload.start()
     try:
+        run = run_playbook("converge.yml", extra_vars=renewal)
         assert run.rc == 0, run.failure_messages()
+        assert ("Reload nginx", CONTAINER) in run.changed_tasks() and master_pid(host) == before
+        assert upload.is_alive(), "the upload finished before the reload: the test proved nothing"
     finally:
+        upload.finish.set()
+        upload.join(120)
         assert run_playbook("converge.yml").rc == 0
+    assert upload.status == 200
 
 
 def test_internal_ca_lab_mode(host, tmp_path):
