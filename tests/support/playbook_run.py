@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ class PlaybookRun:
     tasks: list = field(default_factory=list)  # (task name, host, result) in execution order
     stdout: str = ""
     stderr: str = ""
+    processes: str = ""  # what ProcessWatch saw (run_playbook's watch)
+    process_samples: int = 0
 
     @property
     def changed(self) -> int:
@@ -83,9 +86,80 @@ def parse_report(stdout: str, rc: int, stderr: str = "") -> PlaybookRun:
     return PlaybookRun(rc=rc, stats=report.get("stats", {}), tasks=tasks, stdout=stdout, stderr=stderr)
 
 
+class ProcessWatch(threading.Thread):
+    """Samples the command line and environment of every process on this machine, over and over,
+    until stopped: what ps (or root's /proc) would have shown during a run. The containers' processes
+    are this kernel's too, so one /proc shows the controller and every host of the scenario. Each
+    distinct line is kept once."""
+
+    def __init__(self, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.interval, self.lines, self.samples, self.done = interval, set(), 0, threading.Event()
+
+    def sample(self):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            for name, separator in (("cmdline", " "), ("environ", "\n")):
+                try:
+                    with open(f"/proc/{pid}/{name}", "rb") as handle:
+                        data = handle.read()
+                except OSError:  # the process ended
+                    continue
+                self.lines.update(data.decode("utf-8", "replace").replace("\0", separator).splitlines())
+        self.samples += 1
+
+    def run(self):
+        while not self.done.is_set():
+            self.sample()
+            self.done.wait(self.interval)
+
+    def stop(self) -> str:
+        self.done.set()
+        self.join()
+        return "\n".join(sorted(self.lines))
+
+
+_RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
+                    r"\s+rescued=(\d+)\s+ignored=(\d+)", re.M)
+
+
+_TASK = re.compile(r"^(?:TASK|RUNNING HANDLER) \[(?:[^\]]* : )?(.*)\] \**$")
+_RESULT = re.compile(r"^(ok|changed|failed|fatal|skipping): \[([^\]]+)\]")
+
+
+def verbose_tasks(text: str) -> list:
+    """(task, host, {"changed", "failed"}) for each result line of the default callback's output."""
+    tasks, name = [], None
+    for line in text.splitlines():
+        header = _TASK.match(line)
+        if header:
+            name = header.group(1)
+            continue
+        result = _RESULT.match(line)
+        if result and name is not None:
+            status = result.group(1)
+            tasks.append((name, result.group(2), {"changed": status == "changed", "failed": status in ("failed", "fatal")}))
+    return tasks
+
+
+def recap_stats(text: str) -> dict:
+    """The play recap of the default callback's output, as the JSON callback's stats."""
+    names = ("ok", "changed", "unreachable", "failures", "skipped", "rescued", "ignored")
+    return {m.group(1): dict(zip(names, map(int, m.groups()[1:]))) for m in _RECAP.finditer(text)}
+
+
 def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bool = False,
-                 diff: bool = False, args: list | None = None) -> PlaybookRun:
-    """Run a playbook of the scenario (a file, or a collection playbook by FQCN) and parse the JSON report."""
+                 diff: bool = False, args: list | None = None, verbose: bool = False,
+                 watch: bool = False) -> PlaybookRun:
+    """Run a playbook of the scenario (a file, or a collection playbook by FQCN) and parse the JSON report.
+
+    verbose: run at -vvv with the default output instead: every command Ansible executes on a host is
+    printed (with its environment), so a secret in a task's argv or environment would be in the text.
+    rc, stats (from the recap), stdout, stderr and each task's changed/failed status are filled then.
+    watch: sample every process's command line and environment during the run (ProcessWatch); the
+    text is in .processes and the number of rounds in .process_samples.
+    """
     if re.match(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$", str(playbook)):
         pass  # onprem.wandb.<playbook>, exactly as a site runs it
     elif not Path(playbook).is_absolute():
@@ -98,34 +172,30 @@ def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bo
     if diff:
         cmd.append("--diff")
     cmd += list(args or [])
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
+    if verbose:
+        cmd.append("-vvv")
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+    else:
+        env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         # Extra vars go through a mode-0600 file, never on the command line (they may hold secrets).
         json.dump(extra_vars or {}, handle)
         vars_file = handle.name
+    watcher = ProcessWatch() if watch else None
+    if watcher:
+        watcher.start()
     try:
         proc = subprocess.run(cmd + ["-e", f"@{vars_file}"], env=env, capture_output=True, text=True, check=False)
     finally:
         os.unlink(vars_file)
-    return parse_report(proc.stdout, proc.returncode, proc.stderr)
-
-
-def run_playbook_verbose(playbook: str | Path, extra_vars: dict | None = None, args: list | None = None) -> tuple:
-    """(rc, everything printed) of a run at -vvv with the default output: the command lines Ansible
-    executes on the hosts are shown, so a secret passed through a task's environment or argv (which
-    the host's ps shows while the task runs) is in this text."""
-    playbook = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / playbook if not Path(playbook).is_absolute() else playbook
-    ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
-    cmd = [str(ansible_playbook), "-vvv", "-i", str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent), str(playbook)]
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(extra_vars or {}, handle)
-        vars_file = handle.name
-    try:
-        proc = subprocess.run(cmd + list(args or []) + ["-e", f"@{vars_file}"], env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
-                              capture_output=True, text=True, check=False)
-    finally:
-        os.unlink(vars_file)
-    return proc.returncode, proc.stdout + proc.stderr
+        processes = watcher.stop() if watcher else ""
+    if verbose:
+        run = PlaybookRun(rc=proc.returncode, stats=recap_stats(proc.stdout), tasks=verbose_tasks(proc.stdout),
+                          stdout=proc.stdout, stderr=proc.stderr)
+    else:
+        run = parse_report(proc.stdout, proc.returncode, proc.stderr)
+    run.processes, run.process_samples = processes, (watcher.samples if watcher else 0)
+    return run
 
 
 def assert_rejected_before_change(run: PlaybookRun, *fragments: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "support"))
 
+import playbook_run  # noqa: E402  pylint: disable=wrong-import-position
 from playbook_run import assert_rejected_before_change, parse_report  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -74,3 +77,45 @@ def test_missing_message_fragment_is_caught():
     run = parse_report(report([("Check the port", {"failed": True, "msg": "bad"})]), 2)
     with pytest.raises(AssertionError, match="not in the failure message"):
         assert_rejected_before_change(run, "redis_port")
+
+
+VERBOSE = """\
+PLAY [Converge] ****************************************************************
+
+TASK [onprem.wandb.redis : Write the ACL file (passwords only as SHA-256 hashes, readable by redis alone)] ***
+changed: [onprem-wandb-redis] => {"censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"}
+
+TASK [onprem.wandb.redis : Install the private key] ****************************
+ok: [onprem-wandb-redis] => {"changed": false}
+
+RUNNING HANDLER [onprem.wandb.redis : Load the ACL file] ***********************
+fatal: [onprem-wandb-redis]: FAILED! => {"msg": "boom"}
+
+PLAY RECAP *********************************************************************
+onprem-wandb-redis         : ok=30   changed=1    unreachable=0    failed=1    skipped=3    rescued=0    ignored=0
+"""
+
+
+def test_the_default_callback_s_output_gives_tasks_and_stats():
+    assert playbook_run.verbose_tasks(VERBOSE) == [
+        ("Write the ACL file (passwords only as SHA-256 hashes, readable by redis alone)", "onprem-wandb-redis",
+         {"changed": True, "failed": False}),
+        ("Install the private key", "onprem-wandb-redis", {"changed": False, "failed": False}),
+        ("Load the ACL file", "onprem-wandb-redis", {"changed": False, "failed": True}),
+    ]
+    assert playbook_run.recap_stats(VERBOSE) == {"onprem-wandb-redis": {
+        "ok": 30, "changed": 1, "unreachable": 0, "failures": 1, "skipped": 3, "rescued": 0, "ignored": 0}}
+
+
+def test_the_process_watch_sees_a_secret_in_another_process_s_argv_and_environment():
+    """The watch must catch what it is there to catch: a short-lived process with a secret in its
+    command line, another with one in its environment."""
+    watch = playbook_run.ProcessWatch(interval=0.01)
+    watch.start()
+    try:
+        subprocess.run(["sh", "-c", "sleep 0.5", "Argv-Secret-0d1f"], check=True)
+        subprocess.run(["sleep", "0.5"], env=dict(os.environ, LEAKED="Env-Secret-7a2c"), check=True)
+    finally:
+        seen = watch.stop()
+    assert watch.samples > 5
+    assert "Argv-Secret-0d1f" in seen and "LEAKED=Env-Secret-7a2c" in seen

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from pathlib import Path
 
 import pymysql
 import pytest
 import testinfra
+import yaml
 from playbook_run import assert_rejected_before_change, run_playbook
 from pki import write_test_pki
 
@@ -18,6 +20,9 @@ testinfra_hosts = ["ansible://wandb_mysql"]
 
 # Must match converge.yml; the tests look for it in every output.
 PASSWORD = "Tst-8d1f3c0b-Secret!pw"
+SITE = yaml.safe_load((Path(__file__).resolve().parent.parent / "vars" / "site.yml").read_text(encoding="utf-8"))
+SECRETS = [PASSWORD, SITE["mysql_replication_password"], SITE["mysql_backup_password"],
+           SITE["mysql_backup_repository_env"]["AWS_SECRET_ACCESS_KEY"]]
 # W&B's seven settings, from the collection's requirements table (the one place they are spelled).
 WANDB_SETTINGS = {name: str(value) for name, value in required_settings().items()}
 
@@ -176,11 +181,17 @@ def test_database_and_user_follow_the_site_declarations(host):
         sql(host, "DROP DATABASE IF EXISTS wandb_declared; DROP USER IF EXISTS 'wandb_declared'@'%'")
 
 
-def test_converge_output_never_shows_the_password():
-    run = run_playbook("converge.yml", extra_vars={}, diff=True)
-    assert run.rc == 0, run.failure_messages()
+def test_no_secret_in_any_command_line_environment_or_output_of_a_converge():
+    """-vvv prints every command Ansible runs on the hosts (environment included) and every result, and
+    every process's command line and environment is sampled during the run (the backup target's,
+    the replica's and the backup jobs' included)."""
+    run = run_playbook("converge.yml", diff=True, verbose=True, watch=True)
+    assert run.rc == 0, run.stdout[-3000:]
     assert run.changed == 0, run.changed_tasks()
-    assert PASSWORD not in run.stdout + run.stderr
+    assert " EXEC " in run.stdout and run.process_samples > 20
+    for secret in SECRETS:
+        assert secret not in run.stdout + run.stderr, "a secret is in the -vvv output"
+        assert secret not in run.processes, "a secret was in a process's command line or environment"
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +207,8 @@ def old_mysql_deb(tmp_path_factory):
 
 
 GOOD = {"mysql_user_password": PASSWORD}
+# An OpenPGP key that is not Oracle's (a unit-test fixture made with GnuPG).
+OTHER_KEY = Path(__file__).resolve().parents[3] / "tests" / "unit" / "fixtures" / "other-signing-key.asc"
 
 
 @pytest.mark.parametrize(
@@ -229,6 +242,11 @@ GOOD = {"mysql_user_password": PASSWORD}
                      ["mysql_innodb_buffer_pool_size=200000000", "multiple of 134217728"], id="buffer-pool-unaligned"),
         pytest.param({**GOOD, "mysql_tls_cert_src": "/etc/ssl/server.pem"},
                      ['mysql_tls_cert_src="/etc/ssl/server.pem"', "all three files or none"], id="partial-tls"),
+        # A signing key that is not Oracle's (what a compromised mirror would serve) is never installed.
+        pytest.param({**GOOD, "mysql_install_source": "oracle_apt", "mysql_oracle_apt_key_src": str(OTHER_KEY)},
+                     ["has the fingerprint(s) 60691DB09EDB4FE05574D7BEFBE4E754040D38B7",
+                      "mysql_oracle_apt_key_fingerprint pins BCA43417C3B485DD128EC6D4B7B3B788A8D3785C", "was not installed"],
+                     id="oracle-key-not-pinned"),
         pytest.param({**GOOD, "mysql_user_auth_plugin": "mysql_native_password"},
                      ["mysql_native_password", "MySQL 9.7.4", "caching_sha2_password"], id="native-password-on-9"),
     ],

@@ -95,9 +95,12 @@ def test_replica_meets_w_b_settings_and_has_the_w_b_user(host, replica):
 
 
 def test_backup_files_are_root_only_and_hold_no_secret_in_world_readable_places(host):
-    for name in ("password", "restic.env", "config.json"):
+    for name in ("password", "restic.env", "aws-credentials", "config.json"):
         item = host.file(f"/etc/onprem-wandb/mysql-backup/{name}")
         assert (item.user, item.mode) == ("root", 0o600), name
+    # The S3 keys are in AWS's credentials file, so restic runs with none in its environment.
+    assert "AWS_SECRET_ACCESS_KEY" not in host.file("/etc/onprem-wandb/mysql-backup/restic.env").content_string
+    assert SECRETS[3] in host.file("/etc/onprem-wandb/mysql-backup/aws-credentials").content_string
     assert host.file("/etc/onprem-wandb/mysql-backup").mode == 0o700
     for secret in SECRETS[2:]:
         found = host.run("grep -rlF --exclude-dir=mysql-backup %s /etc /usr/local /var/log /root", secret).stdout.split()

@@ -178,10 +178,13 @@ def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
 
 
 def test_private_key_never_shown():
-    run = run_playbook("converge.yml", diff=True)
+    """-vvv with --diff (every command and result printed) while every process is sampled."""
+    run = run_playbook("converge.yml", diff=True, verbose=True, watch=True)
     assert run.rc == 0 and run.changed == 0, run.changed_tasks()
+    assert " EXEC " in run.stdout and run.process_samples > 20
     key = (PKI / "proxy.key").read_text(encoding="utf-8").splitlines()[1]
-    assert "PRIVATE KEY" not in run.stdout + run.stderr and key not in run.stdout + run.stderr
+    shown = run.stdout + run.stderr + run.processes
+    assert "PRIVATE KEY" not in shown and key not in shown
 
 
 def test_change_reloads_without_restart(host):

@@ -287,6 +287,29 @@ def test_no_secret_in_the_resource_or_in_playbook_output(api, inventory, converg
         assert secret not in output
 
 
+def test_new_secrets_reach_the_kubernetes_secrets_with_none_shown_anywhere(api, inventory):
+    """New values for every secret the role manages, applied at -vvv with --diff (every command and result
+    printed) while every process's command line and environment on this machine is sampled: the
+    Secrets hold the new values, and neither the old nor the new ones appear in any of it."""
+    new = {"wandb_license": "rotated-license-5c1e9a7b2d", "wandb_operator_bucket_secret_key": "rotated-bucket-9f3b2e71c4",
+           "wandb_operator_mysql_password": "rotated-mysql-4d8a1c6e0b", "wandb_operator_redis_password": "rotated-redis-7e2f5a9c13"}
+    try:
+        run = run_playbook("converge.yml", extra_vars=new, diff=True, verbose=True, watch=True)
+        assert run.rc == 0, run.stdout[-3000:]
+        assert run.process_samples > 20 and " EXEC " in run.stdout
+        for secret in list(new.values()) + secret_values(inventory):
+            assert secret not in run.stdout + run.stderr, "a secret is in the -vvv output"
+            assert secret not in run.processes, "a secret was in a process's command line or environment"
+        core = client.CoreV1Api(api)
+        stored = {name: {k: base64.b64decode(v).decode() for k, v in core.read_namespaced_secret(name, CR_NAMESPACE).data.items()}
+                  for name in ("wandb-mysql", "wandb-redis")}
+        assert stored == {"wandb-mysql": {"password": new["wandb_operator_mysql_password"]},
+                          "wandb-redis": {"password": new["wandb_operator_redis_password"]}}
+    finally:
+        back = run_playbook("converge.yml")
+        assert back.rc == 0, back.failure_messages()
+
+
 def test_check_mode_on_the_converged_cluster_changes_nothing(converge_check_run):
     assert converge_check_run.rc == 0, converge_check_run.failure_messages()
     assert converge_check_run.changed == 0, converge_check_run.changed_tasks()

@@ -9,8 +9,8 @@
   onprem-wandb-mysql-backup restic ARGS...   restic with this host's repository settings
 
 Settings: /etc/onprem-wandb/mysql-backup/config.json (root-only); restic reads the repository,
-its password file and the target's credentials from restic.env beside it (root-only), never
-from a command line.
+its password file and the target's settings from restic.env beside it, S3 keys from aws-credentials
+(all root-only): never from a command line, and no S3 key in restic's environment.
 """
 import argparse
 import datetime
