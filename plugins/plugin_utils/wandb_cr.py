@@ -196,6 +196,9 @@ def cr_v1_problems(params):
         nested = sorted(str(k) for k, v in extra_env.items() if isinstance(v, (dict, list)) or v is None)
         if nested:
             problems.append("%s values must be strings, numbers or booleans; %s are not" % (_var("extra_env"), ", ".join(nested)))
+    pod_annotations = params.get("pod_annotations") or {}
+    if not isinstance(pod_annotations, dict) or not all(isinstance(v, str) for v in pod_annotations.values()):
+        problems.append("%s must map annotation names to strings, got %r" % (_var("pod_annotations"), pod_annotations))
     extra_values = params.get("extra_values") or {}
     if not isinstance(extra_values, dict):
         problems.append("%s must be a dict merged into spec.values, got %r" % (_var("extra_values"), extra_values))
@@ -270,6 +273,10 @@ def render_cr_v1(params):
         global_values["extraEnv"] = extra_env
     if params.get("ca_configmap"):
         global_values["caCertsConfigMap"] = params["ca_configmap"]
+    # On every pod of the platform chart (wandb-base merges global.pod.annotations into each pod
+    # template): the version of the Secrets and CAs the pods read, so a change rolls them.
+    if params.get("pod_annotations"):
+        global_values["pod"] = {"annotations": dict(params["pod_annotations"])}
 
     values = {
         "global": global_values,

@@ -210,3 +210,10 @@ def test_drift_names_each_field_with_the_declared_and_the_given_value():
         "spec.values.global.mysql.port: the site declares 3306, the resource has 3307",
         "spec.values.global.redis.host: the site declares '10.0.0.6', the resource has none",
     ]
+
+
+def test_the_inputs_version_goes_on_every_platform_pod_and_nowhere_without_it():
+    values = wandb_cr.render_cr_v1(inputs(pod_annotations={"onprem.wandb/inputs-version": "0f3a9c2b71d4e5a6"}))["spec"]["values"]
+    assert values["global"]["pod"] == {"annotations": {"onprem.wandb/inputs-version": "0f3a9c2b71d4e5a6"}}
+    assert "pod" not in wandb_cr.render_cr_v1(inputs(pod_annotations={}))["spec"]["values"]["global"]
+    assert any("pod_annotations" in p for p in wandb_cr.cr_v1_problems(inputs(pod_annotations={"a": 1})))

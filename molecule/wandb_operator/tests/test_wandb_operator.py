@@ -287,10 +287,20 @@ def test_no_secret_in_the_resource_or_in_playbook_output(api, inventory, converg
         assert secret not in output
 
 
-def test_new_secrets_reach_the_kubernetes_secrets_with_none_shown_anywhere(api, inventory):
+def inputs_versions(api):
+    """Each platform Deployment's pod-template annotation onprem.wandb/inputs-version."""
+    return {name: (d.spec.template.metadata.annotations or {}).get("onprem.wandb/inputs-version")
+            for name, d in release_deployments(api).items()}
+
+
+def test_new_secrets_reach_the_kubernetes_secrets_and_roll_the_pods_with_none_shown_anywhere(api, inventory):
     """New values for every secret the role manages, applied at -vvv with --diff (every command and result
     printed) while every process's command line and environment on this machine is sampled: the
-    Secrets hold the new values, and neither the old nor the new ones appear in any of it."""
+    Secrets hold the new values, every platform Deployment rolled to a pod template with the new
+    inputs version (so its pods read the new Secrets) and is Available, and neither the old nor the
+    new values appear in any of it."""
+    before = inputs_versions(api)
+    assert before and len(set(before.values())) == 1 and None not in before.values(), before
     new = {"wandb_license": "rotated-license-5c1e9a7b2d", "wandb_operator_bucket_secret_key": "rotated-bucket-9f3b2e71c4",
            "wandb_operator_mysql_password": "rotated-mysql-4d8a1c6e0b", "wandb_operator_redis_password": "rotated-redis-7e2f5a9c13"}
     try:
@@ -305,6 +315,10 @@ def test_new_secrets_reach_the_kubernetes_secrets_with_none_shown_anywhere(api, 
                   for name in ("wandb-mysql", "wandb-redis")}
         assert stored == {"wandb-mysql": {"password": new["wandb_operator_mysql_password"]},
                           "wandb-redis": {"password": new["wandb_operator_redis_password"]}}
+        after = inputs_versions(api)
+        assert set(after) == set(before) and len(set(after.values())) == 1, after
+        assert set(after.values()) != set(before.values()), "the Deployments kept the old pod template"
+        test_platform_deployments_are_available(api)
     finally:
         back = run_playbook("converge.yml")
         assert back.rc == 0, back.failure_messages()
