@@ -52,7 +52,9 @@ options:
         C(repository), C(ca_bundle), C(keep_daily) (7 or more), C(keep_weekly), C(keep_monthly), C(schedule)),
         C(minio) (C(hosts), C(drives)), C(redis) (C(hosts)), C(proxy) (C(hosts), C(certificate_mode) one of
         C(files), C(acme) or C(internal_ca)) and C(kubernetes) (C(admin_host), C(kubeconfig), C(context),
-        C(ingress_class)).
+        C(ingress_class), C(client_cidr)).
+      - C(kubernetes.client_cidr) is the IPv4 network W&B's pods reach MySQL from (the nodes' network when
+        pod traffic is NATed); the W&B MySQL user then accepts connections only from it.
       - Hosts are RFC 1123 names or IPv4 addresses, or ranges such as C(minio[1:4]) of at most 1024 hosts.
     type: raw
   connection:

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 from collections import Counter
 
@@ -46,7 +47,7 @@ COMPONENT_KEYS = {
     "minio": {"hosts", "drives"},
     "redis": {"hosts"},
     "proxy": {"hosts", "certificate_mode"},
-    "kubernetes": {"admin_host", "kubeconfig", "context", "ingress_class"},
+    "kubernetes": {"admin_host", "kubeconfig", "context", "ingress_class", "client_cidr"},
 }
 ENDPOINT_KEYS = {
     "object_store": "the object store's URL W&B and browsers use (default https://s3.<domain>)",
@@ -499,7 +500,23 @@ def _kubernetes_problems(kubernetes):
         value = kubernetes.get(key)
         if value is not None and not (isinstance(value, str) and value.strip()):
             problems.append("components.kubernetes.%s must be a non-empty string, got %r" % (key, value))
+    cidr = kubernetes.get("client_cidr")
+    if cidr is not None and cidr_problem(cidr):
+        problems.append("components.kubernetes.client_cidr %s" % cidr_problem(cidr))
     return problems
+
+
+def cidr_problem(value):
+    """Why value is not an IPv4 network MySQL can take as an account's host (10.0.4.0/24), or None."""
+    try:
+        network = ipaddress.IPv4Network(value if isinstance(value, str) else "", strict=True)
+    except ValueError as error:
+        return ("must be the IPv4 network W&B's pods reach MySQL from, as address/prefix (10.0.4.0/24), got %r (%s)"
+                % (value, error))
+    if "/" not in value or network.prefixlen == 0:
+        return ("must be a network narrower than every address (10.0.4.0/24), got %r: without it the W&B MySQL user "
+                "takes connections from anywhere ('%%')" % (value,))
+    return None
 
 
 def _derived_overrides(where, variables):
@@ -702,6 +719,10 @@ def expand_site(spec):
         if key in kubernetes:
             operator_vars[var] = kubernetes[key]
     groups[OPERATOR_GROUP] = {"hosts": [admin], "children": [], "vars": operator_vars}
+    if kubernetes.get("client_cidr"):
+        # The only network the W&B MySQL user accepts connections from (the role drops its other accounts).
+        for group in (GROUPS["mysql"], REPLICA_GROUP):
+            groups[group]["vars"]["mysql_user_host"] = kubernetes["client_cidr"]
     host_vars.setdefault(admin, {})
     if admin in ("localhost", "127.0.0.1") and admin not in [h for g in GROUPS.values() for h in groups[g]["hosts"]]:
         host_vars[admin].update({"ansible_connection": "local",

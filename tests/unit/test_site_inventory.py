@@ -162,6 +162,11 @@ def test_an_http_object_store_behind_https_is_accepted_only_when_the_site_says_s
     (site(vars={"api_tokens": ["t0k3n-t0k3n-t0k3n"]}), "vars.api_tokens[0] holds a plain-text value"),
     (site(group_vars={"wandb_redis": {"redis_auth_mode": "acl"}}),
      "group_vars.wandb_redis.redis_auth_mode is 'acl': W&B's chart connects as redis://:<password>@host, without a user name"),
+    (site(components=components(kubernetes={"client_cidr": "10.0.4.7/24"})),
+     "components.kubernetes.client_cidr must be the IPv4 network W&B's pods reach MySQL from, as address/prefix (10.0.4.0/24), got '10.0.4.7/24'"),
+    (site(components=components(kubernetes={"client_cidr": "0.0.0.0/0"})),
+     "components.kubernetes.client_cidr must be a network narrower than every address (10.0.4.0/24), got '0.0.0.0/0'"),
+    (site(components=components(kubernetes={"client_cidr": "fd00::/64"})), "components.kubernetes.client_cidr must be the IPv4 network"),
     (site(group_vars={"databases": {"a": 1}}), "group_vars has unknown key databases"),
     (site(host_vars={"minio9": {"a": 1}}), "host_vars names hosts the site does not have: minio9"),
     # Host names and ranges: what the roles can put in URLs, certificates and MINIO_VOLUMES.
@@ -437,3 +442,10 @@ def test_day2_mistakes_are_refused_naming_the_key(mysql, drop, fragment):
 ])
 def test_settings_with_secret_like_names_are_not_plain_secrets(variables):
     assert si.site_problems(site(vars=variables)) == []
+
+
+def test_the_kubernetes_client_network_is_the_only_host_of_the_w_b_mysql_user():
+    groups = si.expand_site(site(components=components(kubernetes={"client_cidr": "10.0.4.0/24"})))[0]
+    assert groups["wandb_mysql"]["vars"]["mysql_user_host"] == "10.0.4.0/24"
+    assert groups["wandb_mysql_replica"]["vars"]["mysql_user_host"] == "10.0.4.0/24"
+    assert "mysql_user_host" not in si.expand_site(site())[0]["wandb_mysql"]["vars"]

@@ -290,6 +290,35 @@ def main_pid(host):
     return host.run("systemctl show -p MainPID --value mysql").stdout.strip()
 
 
+def connects_as_wandb(address):
+    """None when the W&B user connects from the controller, else MySQL's error code."""
+    try:
+        pymysql.connect(host=address, user="wandb_local", password=PASSWORD, database="wandb_local", connect_timeout=5).close()
+    except pymysql.err.OperationalError as error:
+        return error.args[0]
+    return None
+
+
+def test_only_the_declared_network_may_connect_as_the_w_b_user(host, address):
+    """The site's Kubernetes network (components.kubernetes.client_cidr) as the W&B user's only host: the
+    '%' account is dropped, a connection from outside the network (the controller) is refused, one
+    from inside it works; back to '%', the narrower account is dropped in turn."""
+    gateway = host.run("ip -4 route show default").stdout.split()[2]
+    try:
+        run = converge_primary({"mysql_user_host": "192.0.2.0/24"})
+        assert run.rc == 0, run.failure_messages()
+        assert sql(host, "SELECT host FROM mysql.user WHERE user = 'wandb_local'") == [["192.0.2.0/24"]]
+        assert connects_as_wandb(address) in (1045, 1130)  # access denied / host not allowed
+        run = converge_primary({"mysql_user_host": f"{gateway}/32"})
+        assert run.rc == 0, run.failure_messages()
+        assert connects_as_wandb(address) is None
+    finally:
+        back = converge_primary()
+        assert back.rc == 0, back.failure_messages()
+    assert sql(host, "SELECT host FROM mysql.user WHERE user = 'wandb_local'") == [["%"]]
+    assert connects_as_wandb(address) is None
+
+
 @pytest.fixture
 def restore_baseline():
     """Tests that converge with other settings put the scenario's own back when they end."""
