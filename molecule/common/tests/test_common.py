@@ -62,6 +62,8 @@ def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
         pytest.param({"common_ntp_servers": [], "common_ntp_pools": []},
                      ["common_ntp_servers ([])", "common_ntp_pools ([])", "at least one NTP server or pool"],
                      id="no-time-source"),
+        pytest.param({"common_ntp_servers": "ntp1.example.org"},
+                     ['common_ntp_servers is "ntp1.example.org"', "must be a list"], id="string-not-list"),
         pytest.param({"common_ntp_servers": ["ntp.example.org iburst minpoll 1"]},
                      ['"ntp.example.org iburst minpoll 1"', "common_ntp_servers", "not a host name"],
                      id="server-with-options"),
