@@ -147,21 +147,22 @@ class Target(object):
         self.timeout = params["timeout"]
         self.context = ssl.create_default_context(cafile=params["ca_bundle"]) if self.scheme == "https" else None
 
-    def connection(self, port=None, plain=False, tls_name=None):
+    def connection(self, port=None, plain=False, tls_name=None, context=None):
         port = port or self.port
         if plain or self.context is None:
             return http.client.HTTPConnection(self.address, port, timeout=self.timeout)
-        conn = http.client.HTTPSConnection(self.address, port, timeout=self.timeout, context=self.context)
+        context = context or self.context
+        conn = http.client.HTTPSConnection(self.address, port, timeout=self.timeout, context=context)
         name = tls_name or self.name
 
         def connect():  # Connect to the address, but present the URL's name (SNI and certificate check).
             raw = socket.create_connection((self.address, port), self.timeout)
-            conn.sock = self.context.wrap_socket(raw, server_hostname=name)
+            conn.sock = context.wrap_socket(raw, server_hostname=name)
         conn.connect = connect
         return conn
 
-    def request(self, method, path, body=None, headers=None, port=None, plain=False, tls_name=None):
-        conn = self.connection(port, plain, tls_name)
+    def request(self, method, path, body=None, headers=None, port=None, plain=False, tls_name=None, context=None):
+        conn = self.connection(port, plain, tls_name, context)
         try:
             conn.request(method, path, body=body, headers=dict({"Host": self.host_header}, **(headers or {})))
             answer = conn.getresponse()
@@ -245,14 +246,12 @@ def main():
     for tls_name, what in ((UNKNOWN_NAME, "TLS name and Host %s" % UNKNOWN_NAME), (None, "Host %s" % UNKNOWN_NAME)):
         if tls_name and target.context is None:
             continue
-        # A certificate for another name is what the check is about, not a failure of it.
-        context, target.context = target.context, (unverified_context() if target.context else None)
         try:
-            answer = ("answered", target.request("GET", target.path, headers={"Host": UNKNOWN_NAME}, tls_name=tls_name)[0])
+            # A certificate for another name is what the check is about, not a failure of it.
+            answer = ("answered", target.request("GET", target.path, headers={"Host": UNKNOWN_NAME}, tls_name=tls_name,
+                                                 context=unverified_context())[0])
         except (OSError, ssl.SSLError, http.client.HTTPException) as error:
             answer = ("refused", type(error).__name__)
-        finally:
-            target.context = context
         seen.append("%s: %s" % (what, answer[1]))
         problem = unknown_name_problem(answer)
         if problem:
