@@ -243,7 +243,7 @@ def test_no_secret_in_any_command_line_environment_or_output_of_a_converge():
     sampled. A secret in a task's argv or environment, or in a result or diff, would be in one of them."""
     run = run_playbook("converge.yml", diff=True, verbose=True, watch=True)
     assert run.rc == 0 and run.changed == 0, run.stdout[-3000:]
-    assert " EXEC " in run.stdout and run.process_samples > 20  # the command lines are in the text
+    assert " EXEC " in run.stdout + run.stderr and run.process_samples > 20  # the command lines are in the text
     assert "mcli" in run.processes  # the watch saw the client run
     for secret in SECRETS:
         assert secret not in run.stdout + run.stderr, "a secret is in the -vvv output"

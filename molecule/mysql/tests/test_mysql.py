@@ -188,7 +188,7 @@ def test_no_secret_in_any_command_line_environment_or_output_of_a_converge():
     run = run_playbook("converge.yml", diff=True, verbose=True, watch=True)
     assert run.rc == 0, run.stdout[-3000:]
     assert run.changed == 0, run.changed_tasks()
-    assert " EXEC " in run.stdout and run.process_samples > 20
+    assert " EXEC " in run.stdout + run.stderr and run.process_samples > 20
     for secret in SECRETS:
         assert secret not in run.stdout + run.stderr, "a secret is in the -vvv output"
         assert secret not in run.processes, "a secret was in a process's command line or environment"

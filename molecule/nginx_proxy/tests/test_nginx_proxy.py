@@ -181,7 +181,7 @@ def test_private_key_never_shown():
     """-vvv with --diff (every command and result printed) while every process is sampled."""
     run = run_playbook("converge.yml", diff=True, verbose=True, watch=True)
     assert run.rc == 0 and run.changed == 0, run.changed_tasks()
-    assert " EXEC " in run.stdout and run.process_samples > 20
+    assert " EXEC " in run.stdout + run.stderr and run.process_samples > 20
     key = (PKI / "proxy.key").read_text(encoding="utf-8").splitlines()[1]
     shown = run.stdout + run.stderr + run.processes
     assert "PRIVATE KEY" not in shown and key not in shown

@@ -101,7 +101,7 @@ def test_a_password_rotation_shows_no_secret_anywhere_and_the_old_password_stops
         run = run_playbook("converge.yml", extra_vars={"redis_password": new}, diff=True, verbose=True, watch=True)
         assert run.rc == 0, run.stdout[-3000:]
         assert "Write the ACL file (passwords only as SHA-256 hashes, readable by redis alone)" in changed_names(run)
-        assert " EXEC " in run.stdout and run.process_samples > 20
+        assert " EXEC " in run.stdout + run.stderr and run.process_samples > 20
         for secret in (PASSWORD, new, admin_secret):
             assert secret not in run.stdout + run.stderr + run.processes
         assert redis.Redis(host=address, port=6379, username="wandb", password=new, socket_timeout=5).ping()

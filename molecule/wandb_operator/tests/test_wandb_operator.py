@@ -306,7 +306,7 @@ def test_new_secrets_reach_the_kubernetes_secrets_and_roll_the_pods_with_none_sh
     try:
         run = run_playbook("converge.yml", extra_vars=new, diff=True, verbose=True, watch=True)
         assert run.rc == 0, run.stdout[-3000:]
-        assert run.process_samples > 20 and " EXEC " in run.stdout
+        assert run.process_samples > 20 and " EXEC " in run.stdout + run.stderr
         for secret in list(new.values()) + secret_values(inventory):
             assert secret not in run.stdout + run.stderr, "a secret is in the -vvv output"
             assert secret not in run.processes, "a secret was in a process's command line or environment"
