@@ -92,7 +92,7 @@ class ProcessWatch(threading.Thread):
     are this kernel's too, so one /proc shows the controller and every host of the scenario. Each
     distinct line is kept once."""
 
-    def __init__(self, interval: float = 0.05):
+    def __init__(self, interval: float = 0.2):
         super().__init__(daemon=True)
         self.interval, self.lines, self.samples, self.done = interval, set(), 0, threading.Event()
 
