@@ -299,22 +299,6 @@ def connects_as_wandb(address):
     return None
 
 
-def test_only_the_declared_network_may_connect_as_the_w_b_user(host, address):
-    """The site's Kubernetes network (components.kubernetes.client_cidr) as the W&B user's only host: the
-    '%' account is dropped and a connection from outside the network (the controller) is refused;
-    back to '%', the narrower account is dropped in turn and the controller connects again."""
-    try:
-        run = converge_primary({"mysql_user_host": "192.0.2.0/24"})
-        assert run.rc == 0, run.failure_messages()
-        assert sql(host, "SELECT host FROM mysql.user WHERE user = 'wandb_local'") == [["192.0.2.0/24"]]
-        assert connects_as_wandb(address) in (1045, 1130)  # access denied / host not allowed
-    finally:
-        back = converge_primary()
-        assert back.rc == 0, back.failure_messages()
-    assert sql(host, "SELECT host FROM mysql.user WHERE user = 'wandb_local'") == [["%"]]
-    assert connects_as_wandb(address) is None
-
-
 @pytest.fixture
 def restore_baseline():
     """Tests that converge with other settings put the scenario's own back when they end."""
@@ -323,14 +307,25 @@ def restore_baseline():
     assert run.rc == 0, run.failure_messages()
 
 
-def test_dynamic_change_applies_live_without_restart(host, restore_baseline):
+def test_dynamic_change_applies_live_without_restart(host, address, restore_baseline):
+    """A dynamic setting changes live. The same converge narrows the W&B user to a network without the
+    controller (what the site's components.kubernetes.client_cidr does): the '%' account is dropped
+    and a connection from outside the network is refused."""
     before = main_pid(host)
-    run = converge_primary({"mysql_max_connections": 310})
+    run = converge_primary({"mysql_max_connections": 310, "mysql_user_host": "192.0.2.0/24"})
     assert run.rc == 0, run.failure_messages()
     assert ("Apply the changed dynamic settings live", "onprem-wandb-mysql") in run.changed_tasks()
     assert sql(host, "SELECT @@GLOBAL.max_connections") == [["310"]]
     assert main_pid(host) == before, "a dynamic setting must not restart MySQL"
     assert "max_connections = 310" in host.file("/etc/mysql/onprem-wandb.cnf").content_string
+    assert sql(host, "SELECT host FROM mysql.user WHERE user = 'wandb_local'") == [["192.0.2.0/24"]]
+    assert connects_as_wandb(address) in (1045, 1130)  # access denied / host not allowed
+
+
+def test_back_to_any_host_the_narrow_account_is_dropped_and_the_controller_connects(host, address):
+    """After the baseline converge (the fixture above put mysql_user_host back to '%')."""
+    assert sql(host, "SELECT host FROM mysql.user WHERE user = 'wandb_local'") == [["%"]]
+    assert connects_as_wandb(address) is None
 
 
 def test_prepared_statement_limit_below_w_b_fails_the_check_and_converge_restores_it_live(host, restore_baseline):
