@@ -38,9 +38,15 @@ lab-down:  ## Tear the local lab down (containers, network, its secrets)
 lab-info:  ## Print the lab's verify report and how to reach each service
 	bash tests/lab/lab.sh info
 
-.PHONY: bench bench-lab
+.PHONY: bench bench-lab bench-peers bench-inventory
 bench-lab:  ## Time the lab: first converge, idempotent re-run, check --diff and verify (table + ratios)
 	bash tests/bench/lab.sh
+
+bench-peers:  ## Our roles beside peer roles (geerlingguy.redis, geerlingguy.nginx) on identical fresh containers (RUNS=2 PEERS=dir)
+	bash tests/bench/peers.sh $(or $(RUNS),2) $(PEERS)
+
+bench-inventory:  ## Time the site inventory plugin on site files of 9 to 500 hosts (RUNS=3)
+	bash tests/bench/inventory.sh $(or $(RUNS),3)
 
 bench:  ## Time first converge, idempotent re-run and check mode of a scenario (SCENARIO=common RUNS=3)
 	bash tests/bench/converge.sh $(or $(SCENARIO),common) $(or $(RUNS),3)

@@ -9,6 +9,8 @@
 set -euo pipefail
 # shellcheck source=tests/rig/lib.sh
 . "$(dirname "$0")/../rig/lib.sh"
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 rig_activate
 bash "${REPO_ROOT}/tests/lab/lab.sh" init
@@ -21,23 +23,9 @@ mkdir -p "${out}"
 
 # run NAME PLAYBOOK [ARGS...]: prints "seconds task_results changed"
 run() {
-    local name="$1" playbook="$2" start end
+    local name="$1" playbook="$2"
     shift 2
-    start=$(date +%s.%N)
-    if ! ansible-playbook -i "${ONPREM_WANDB_LAB_DIR}/inventory" "onprem.wandb.${playbook}" "$@" > "${out}/${name}.log" 2>&1; then
-        die "${name} failed: see ${out}/${name}.log"
-    fi
-    end=$(date +%s.%N)
-    awk -v s="${start}" -v e="${end}" '
-        /^PLAY RECAP/ { recap = 1; next }
-        recap && /ok=/ {
-            for (i = 1; i <= NF; i++) {
-                split($i, kv, "=")
-                if (kv[1] == "ok" || kv[1] == "skipped" || kv[1] == "failed") tasks += kv[2]
-                if (kv[1] == "changed") changed += kv[2]
-            }
-        }
-        END { printf "%.1f %d %d\n", e - s, tasks, changed }' "${out}/${name}.log"
+    timed_playbook "${out}/${name}.log" ansible-playbook -i "${ONPREM_WANDB_LAB_DIR}/inventory" "onprem.wandb.${playbook}" "$@"
 }
 
 log "bench lab: fresh containers and control plane (molecule destroy + create -s lab)"
@@ -56,15 +44,13 @@ read -r t_check n_check c_check < <(run check site --check --diff)
 log "bench lab: verify alone (onprem.wandb.verify)"
 read -r t_verify n_verify c_verify < <(run verify verify)
 
-ratio() { awk -v a="$1" -v b="${t_first}" 'BEGIN { printf "%.2f", a / b }'; }
 {
-    printf 'lab bench, %s, %s cores, %s GiB, %s\n' "$(date -u +%Y-%m-%d)" "$(nproc)" \
-        "$(awk '/MemTotal/ { printf "%d", $2 / 1048576 }' /proc/meminfo)" "$(. /etc/os-release && echo "${PRETTY_NAME}")"
+    printf 'lab bench, %s\n' "$(machine_line)"
     printf '  (containers and control plane created in %ss, not counted)\n' "${create}"
     printf '  %-26s %8s %13s %8s %14s\n' "run" "seconds" "task results" "changed" "ratio to first"
     printf '  %-26s %8s %13s %8s %14s\n' "first converge" "${t_first}" "${n_first}" "${c_first}" "1.00"
-    printf '  %-26s %8s %13s %8s %14s\n' "idempotent re-run" "${t_rerun}" "${n_rerun}" "${c_rerun}" "$(ratio "${t_rerun}")"
-    printf '  %-26s %8s %13s %8s %14s\n' "check --diff (converged)" "${t_check}" "${n_check}" "${c_check}" "$(ratio "${t_check}")"
-    printf '  %-26s %8s %13s %8s %14s\n' "verify alone" "${t_verify}" "${n_verify}" "${c_verify}" "$(ratio "${t_verify}")"
+    printf '  %-26s %8s %13s %8s %14s\n' "idempotent re-run" "${t_rerun}" "${n_rerun}" "${c_rerun}" "$(ratio "${t_rerun}" "${t_first}")"
+    printf '  %-26s %8s %13s %8s %14s\n' "check --diff (converged)" "${t_check}" "${n_check}" "${c_check}" "$(ratio "${t_check}" "${t_first}")"
+    printf '  %-26s %8s %13s %8s %14s\n' "verify alone" "${t_verify}" "${n_verify}" "${c_verify}" "$(ratio "${t_verify}" "${t_first}")"
 } | tee "${out}/result.txt"
 log "bench lab: the lab stays up (make lab-down removes it); logs in ${out}"
