@@ -353,3 +353,7 @@ def test_tls_variant_nodes_talk_https_and_the_checks_pass(endpoint, tls_files):
     finally:
         back = run_playbook("converge.yml")
         assert back.rc == 0, back.failure_messages()
+    # TLS off again: the role removed what it had installed, on every node.
+    for name in NODES:
+        left = [path for path in ("public.crt", "private.key", "CAs/ca.crt") if node(name).file(f"/etc/minio/certs/{path}").exists]
+        assert not left, f"{name} still has {left}"
