@@ -138,6 +138,20 @@ def test_verify_report_is_green_for_the_whole_stack(verify_run):
     assert [line["component"] for line in lines] == sorted((line["component"] for line in lines), key=order.index)
 
 
+def test_the_re_run_command_the_lab_prints_works_pasted_in_a_clean_shell(tmp_path):
+    """`make lab` / `make lab-info` print how to re-run verify: that line, verbatim, in a shell with none
+    of the rig's environment (no venv, no collections path), from another directory."""
+    info = subprocess.run(["bash", str(Path(__file__).resolve().parents[3] / "tests/lab/lab.sh"), "info"],
+                          env=dict(os.environ), capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in info.splitlines() if line.strip().startswith("Re-run ")]
+    assert len(lines) == 1, info
+    command = lines[0].removeprefix("Re-run").strip()
+    clean = {"HOME": os.environ["HOME"], "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    run = subprocess.run(["bash", "-c", command], env=clean, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, (command, run.stdout[-3000:], run.stderr[-3000:])
+    assert re.search(r"PASSED: \d+ passed, 0 failed", run.stdout), run.stdout[-3000:]
+
+
 def by_check_status(lines, component, check):
     return next(line["status"] for line in lines if (line["component"], line["check"]) == (component, check))
 
