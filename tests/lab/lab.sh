@@ -102,8 +102,8 @@ lab_info() {
   Redis       <redis address>:6379, password (W&B connects as the default user)
   Kubernetes  KUBECONFIG=${LAB}/kubeconfig kubectl get weightsandbiases -A
   Secrets     ansible-vault view --vault-password-file ${LAB}/vault-password ${LAB}/inventory/group_vars/all/vault.yml
-  Re-run      cd ${REPO_ROOT} && PATH=${ONPREM_WANDB_CACHE}/bin:${REPO_ROOT}/.venv/bin:\$PATH ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH} ANSIBLE_VAULT_PASSWORD_FILE=${LAB}/vault-password ansible-playbook -i ${LAB}/inventory onprem.wandb.verify
-              (the whole line, in any shell: the collection, the venv and the Go-built tools it needs are named on it)
+  Re-run      cd ${REPO_ROOT} && PATH=${ONPREM_WANDB_CACHE}/bin:${REPO_ROOT}/.venv/bin:\$PATH ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH} ONPREM_WANDB_LAB_DIR=${LAB} ANSIBLE_VAULT_PASSWORD_FILE=${LAB}/vault-password ansible-playbook -i ${LAB}/inventory onprem.wandb.verify
+              (the whole line, in any shell: the collection, the venv, the Go-built tools and the lab directory it needs are on it)
   Tear down   make lab-down
 TEXT
 }
