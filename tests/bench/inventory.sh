@@ -18,7 +18,7 @@ cd "${REPO_ROOT}"
 out="${ONPREM_WANDB_CACHE}/bench-inventory"
 mkdir -p "${out}"
 
-# timed SECONDS-OF: one ansible-inventory --list of a site file, printing seconds and host count.
+# timed_list SITE_FILE: one ansible-inventory --list of the site file; prints its seconds and host count.
 timed_list() {
     local start end
     start=$(date +%s.%N)

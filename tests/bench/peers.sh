@@ -28,6 +28,9 @@ mkdir -p "${out}"
 chmod 0700 "${out}"
 
 pairs=(redis nginx)
+# The roles measured for each pair, on our side and the peer's.
+declare -A role_of=([ours-redis]=onprem.wandb.redis [peer-redis]=geerlingguy.redis
+                    [ours-nginx]=onprem.wandb.nginx_proxy [peer-nginx]=geerlingguy.nginx)
 hosts=()
 for pair in "${pairs[@]}"; do
     hosts+=("onprem-wandb-bench-ours-${pair}" "onprem-wandb-bench-peer-${pair}")
@@ -141,8 +144,7 @@ col() {
     for pair in "${pairs[@]}"; do
         for side in ours peer; do
             name="${side}-${pair}"
-            role="$([ "${side}" = ours ] && echo "onprem.wandb.${pair}" || echo "geerlingguy.${pair}")"
-            [ "${role}" = onprem.wandb.nginx ] && role=onprem.wandb.nginx_proxy
+            role="${role_of[${name}]}"
             printf '  %-7s %-28s %8s %8s %10s %8s\n' "${pair}" "${role}" "$(col "${name}" 2)" "$(col "${name}" 5)" \
                 "$(ratio "$(col "${name}" 5)" "$(col "${name}" 2)")" "$(col "${name}" 6)"
         done
