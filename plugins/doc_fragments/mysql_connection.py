@@ -55,6 +55,11 @@ options:
       - Whether the server certificate's name must match O(login_host) when TLS is used.
     type: bool
     default: true
+  connect_address:
+    description:
+      - Address to connect to for O(login_host)'s name, like C(curl --resolve) (before DNS is live, or
+        where only the servers resolve the name); the TLS certificate is still checked against O(login_host).
+    type: str
   connect_timeout:
     description:
       - Seconds to wait for the connection.

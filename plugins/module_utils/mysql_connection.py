@@ -10,6 +10,8 @@ __metaclass__ = type
 
 import traceback
 
+from ansible_collections.onprem.wandb.plugins.module_utils.address_override import connect_to
+
 try:
     import pymysql
 
@@ -18,6 +20,13 @@ try:
 except ImportError:  # pragma: no cover - reported by the module
     HAS_PYMYSQL = False
     PYMYSQL_IMPORT_ERROR = traceback.format_exc()
+
+
+def peer_certificate(connection):
+    """The server's certificate (DER) when the connection is TLS, else None."""
+    sock = getattr(connection, "_sock", None)
+    getpeercert = getattr(sock, "getpeercert", None)
+    return getpeercert(binary_form=True) if getpeercert else None
 
 
 def mysql_connection_argument_spec():
@@ -32,6 +41,7 @@ def mysql_connection_argument_spec():
         client_cert=dict(type="path", aliases=["ssl_cert"]),
         client_key=dict(type="path", aliases=["ssl_key"]),
         check_hostname=dict(type="bool", default=True),
+        connect_address=dict(type="str"),
         connect_timeout=dict(type="int", default=10),
     )
 
@@ -77,6 +87,8 @@ def mysql_connect(params):
             ssl["key"] = params["client_key"]
         kwargs["ssl"] = ssl
     try:
-        return pymysql.connect(**kwargs)
+        # Connect to the given address for login_host's name (TLS still verifies the name).
+        with connect_to(kwargs.get("host"), params.get("connect_address")):
+            return pymysql.connect(**kwargs)
     except Exception as exc:  # pylint: disable=broad-except
         raise MySQLConnectError("cannot connect to MySQL as %s: %s" % (describe_target(params), exc))

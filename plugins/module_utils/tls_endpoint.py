@@ -84,3 +84,15 @@ def endpoint_problems(where, leaf, min_days, verify_error=None, legacy_accepted=
     """Sentences for what is wrong with an endpoint, from its leaf and the handshake outcomes."""
     return [problem for _name, problems, _detail in _judged(where, leaf, min_days, verify_error, legacy_accepted, True)
             for problem in problems]
+
+
+def certificate_expiry_check(where, der, min_days, now=None):
+    """The expiry check of a service's certificate (DER, as the handshake gave it), in the checklist shape."""
+    if not der:
+        return not_run("%s: the server sent no certificate to read" % where)
+    leaf = describe(der, now)
+    problems = ["%s: the certificate expires %s, in %d days; at least %d are required"
+                % (where, leaf["not_after"], leaf["days_left"], min_days)] if leaf["days_left"] < min_days else []
+    check = outcome(problems, "%d days left (at least %d required), %s" % (leaf["days_left"], min_days, leaf["subject"]))
+    check.update(expected="at least %d days" % min_days, found="%d days" % leaf["days_left"])
+    return check

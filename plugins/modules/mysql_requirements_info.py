@@ -56,6 +56,12 @@ options:
         instead of a failure. The role passes C(mysql_accept_unnamed_versions).
     type: bool
     default: false
+  certificate_min_days:
+    description:
+      - With O(ca_cert) (TLS), the C(certificate) check fails when the server's certificate has fewer
+        days left than this, naming the days left.
+    type: int
+    default: 14
 attributes:
   check_mode:
     support: full
@@ -138,7 +144,9 @@ checks:
   returned: always
   type: dict
   sample:
-    connection: {status: passed, reason: "10.0.0.5:3306"}
+    connection: {status: passed, reason: "wandb_local@mysql1.example.com:3306 over TLS"}
+    certificate: {status: passed, reason: "80 days left (at least 14 required), CN=mysql1.example.com",
+                  expected: at least 14 days, found: 80 days}
     server: {status: passed, reason: "mysql 8.4.3: 8.4.x is the release W&B tells sites to run",
              expected: "8.4.x (recommended), 8.0.x (end of life)", found: mysql 8.4.3}
     max_prepared_stmt_count: {status: failed, reason: "max_prepared_stmt_count is 16382, W&B requires 1048576",
@@ -170,7 +178,7 @@ grants:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import failures as failed_reasons
-from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome, warnings
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import not_run, outcome, warnings
 from ansible_collections.onprem.wandb.plugins.module_utils.mysql_connection import (
     HAS_PYMYSQL,
     PYMYSQL_IMPORT_ERROR,
@@ -178,6 +186,7 @@ from ansible_collections.onprem.wandb.plugins.module_utils.mysql_connection impo
     describe_target,
     mysql_connect,
     mysql_connection_argument_spec,
+    peer_certificate,
 )
 from ansible_collections.onprem.wandb.plugins.module_utils.mysql_requirements import (
     check_database,
@@ -186,6 +195,7 @@ from ansible_collections.onprem.wandb.plugins.module_utils.mysql_requirements im
     server_check,
     settings_checks,
 )
+from ansible_collections.onprem.wandb.plugins.module_utils.tls_endpoint import HAS_CRYPTOGRAPHY, certificate_expiry_check
 from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import required_settings, version_text
 
 
@@ -222,6 +232,7 @@ def main():
         required_settings=dict(type="dict"),
         accept_unnamed_versions=dict(type="bool", default=False),
         fail_on_failure=dict(type="bool", default=True),
+        certificate_min_days=dict(type="int", default=14),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if not HAS_PYMYSQL:
@@ -235,7 +246,10 @@ def main():
     except MySQLConnectError as exc:
         module.fail_json(msg=str(exc), failures=[str(exc)], passed=False, checks={"connection": outcome([str(exc)])})
 
-    checks = {"connection": outcome([], target)}
+    checks = {"connection": outcome([], target + (" over TLS" if peer_certificate(connection) else ""))}
+    if params["ca_cert"]:
+        checks["certificate"] = (certificate_expiry_check(target, peer_certificate(connection), params["certificate_min_days"])
+                                 if HAS_CRYPTOGRAPHY else not_run("the Python package cryptography is needed to read the certificate"))
     server = settings = None
     charset = collation = None
     grant_lines, grants_ok = [], False

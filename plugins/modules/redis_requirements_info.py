@@ -52,6 +52,17 @@ options:
     description: Whether the certificate must match O(host).
     type: bool
     default: true
+  connect_address:
+    description:
+      - Address to connect to for O(host)'s name, like C(curl --resolve) (before DNS is live, or where
+        only the servers resolve the name); TLS still checks the certificate against O(host).
+    type: str
+  certificate_min_days:
+    description:
+      - With O(tls), the C(certificate) check fails when the server's certificate has fewer days left
+        than this, naming the days left.
+    type: int
+    default: 14
   timeout:
     description: Seconds to wait for the connection and each command.
     type: float
@@ -136,6 +147,8 @@ checks:
   type: dict
   sample:
     connection: {status: passed, reason: "10.0.0.6:6379 as wandb"}
+    certificate: {status: passed, reason: "80 days left (at least 14 required), CN=redis1.example.com",
+                  expected: at least 14 days, found: 80 days}
     version: {status: passed, reason: "redis 7.0.15: W&B runs on Redis 7.x", expected: 7.x (recommended), found: redis 7.0.15}
 tls:
   description: Whether the connection used TLS.
@@ -144,18 +157,22 @@ tls:
   sample: false
 """
 
+import socket
+import ssl
 import traceback
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import failures as failed_reasons
-from ansible_collections.onprem.wandb.plugins.module_utils.checklist import outcome, warnings
+from ansible_collections.onprem.wandb.plugins.module_utils.address_override import connect_to
+from ansible_collections.onprem.wandb.plugins.module_utils.checklist import not_run, outcome, warnings
 from ansible_collections.onprem.wandb.plugins.module_utils.redis_requirements import (
     describe_connection_error,
     persistence_summary,
     server_checks,
     server_flavour,
 )
+from ansible_collections.onprem.wandb.plugins.module_utils.tls_endpoint import HAS_CRYPTOGRAPHY, certificate_expiry_check
 
 try:
     import redis
@@ -165,6 +182,15 @@ try:
 except ImportError:
     HAS_REDIS = False
     REDIS_IMPORT_ERROR = traceback.format_exc()
+
+
+def server_certificate(params):
+    """The certificate (DER) Redis presents on a TLS handshake, verified the way the client above verified it."""
+    context = ssl.create_default_context(cafile=params["ca_cert"] or None)
+    context.check_hostname = params["check_hostname"]
+    with socket.create_connection((params["host"], params["port"]), timeout=params["timeout"]) as raw:
+        with context.wrap_socket(raw, server_hostname=params["host"]) as tls:
+            return tls.getpeercert(binary_form=True)
 
 
 def main():
@@ -177,6 +203,8 @@ def main():
             tls=dict(type="bool", default=False),
             ca_cert=dict(type="path"),
             check_hostname=dict(type="bool", default=True),
+            connect_address=dict(type="str"),
+            certificate_min_days=dict(type="int", default=14),
             timeout=dict(type="float", default=5),
             probe_key_prefix=dict(type="str", default="onprem-wandb:probe:", no_log=False),
             accept_unnamed_versions=dict(type="bool", default=False),
@@ -201,25 +229,33 @@ def main():
 
     result = dict(changed=False, tls=params["tls"], failures=[], warned=[], passed=False, checks={})
     client = redis.Redis(**kwargs)
-    try:
-        info = client.info("everything")
-        key = params["probe_key_prefix"] + uuid.uuid4().hex
-        value = uuid.uuid4().hex
-        client.set(key, value, ex=60)
-        result["round_trip"] = client.get(key) == value
-        client.delete(key)
-    except Exception as exc:  # pylint: disable=broad-except
-        message = describe_connection_error(exc, target, params["tls"], params["ca_cert"])
-        result["checks"] = {"connection": outcome([message])}
-        result["failures"] = failed_reasons(result["checks"])
-        if params["fail_on_failure"]:
-            module.fail_json(msg=message, **result)
-        module.exit_json(**result)
-    finally:
-        client.close()
+    der = None
+    # The name (SNI, certificate, messages) stays the host's; only the address it resolves to changes.
+    with connect_to(params["host"], params["connect_address"]):
+        try:
+            info = client.info("everything")
+            if params["tls"]:
+                der = server_certificate(params)
+            key = params["probe_key_prefix"] + uuid.uuid4().hex
+            value = uuid.uuid4().hex
+            client.set(key, value, ex=60)
+            result["round_trip"] = client.get(key) == value
+            client.delete(key)
+        except Exception as exc:  # pylint: disable=broad-except
+            message = describe_connection_error(exc, target, params["tls"], params["ca_cert"])
+            result["checks"] = {"connection": outcome([message])}
+            result["failures"] = failed_reasons(result["checks"])
+            if params["fail_on_failure"]:
+                module.fail_json(msg=message, **result)
+            module.exit_json(**result)
+        finally:
+            client.close()
 
     round_trip = [] if result["round_trip"] else ["a value written to %s did not read back" % target]
     checks = {"connection": outcome([], target + (" as %s" % params["username"] if params["username"] else ""))}
+    if params["tls"]:
+        checks["certificate"] = (certificate_expiry_check(target, der, params["certificate_min_days"]) if HAS_CRYPTOGRAPHY
+                                 else not_run("the Python package cryptography is needed to read the certificate"))
     checks.update(server_checks(info, params["accept_unnamed_versions"]))
     checks["round_trip"] = outcome(round_trip, "a probe key was written, read back and deleted")
     failures = failed_reasons(checks)

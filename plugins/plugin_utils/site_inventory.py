@@ -43,9 +43,9 @@ SITE_KEYS = {
     "host_vars": "overrides per host",
 }
 COMPONENT_KEYS = {
-    "mysql": {"hosts", "replicas", "backup"},
+    "mysql": {"hosts", "replicas", "backup", "tls"},
     "minio": {"hosts", "drives"},
-    "redis": {"hosts"},
+    "redis": {"hosts", "tls"},
     "proxy": {"hosts", "certificate_mode"},
     "kubernetes": {"admin_host", "kubeconfig", "context", "ingress_class", "client_cidr"},
 }
@@ -71,6 +71,20 @@ BACKUP_KEYS = {
     "keep_weekly": "weekly snapshots kept",
     "keep_monthly": "monthly snapshots kept",
     "schedule": "when the daily dump runs (systemd OnCalendar, default daily)",
+}
+# components.mysql.tls / components.redis.tls: the service's certificate from the site's PKI. Paths on
+# the controller; "{{ inventory_hostname }}" in them gives each host (a standby too) its own file.
+TLS_KEYS = {
+    "certificate": "PEM certificate of the host, for the name W&B connects to",
+    "key": "PEM private key of that certificate",
+    "ca": "PEM CA that signs it: W&B and the checks verify the server with it",
+    "require": "MySQL only: refuse connections without TLS (require_secure_transport), default true",
+}
+# The role variables each TLS key becomes, per component.
+TLS_VARS = {
+    "mysql": {"certificate": "mysql_tls_cert_src", "key": "mysql_tls_key_src", "ca": "mysql_tls_ca_src",
+              "require": "mysql_require_secure_transport"},
+    "redis": {"certificate": "redis_tls_cert_src", "key": "redis_tls_key_src", "ca": "redis_tls_ca_src"},
 }
 SERVERS_GROUP = "wandb_servers"
 OPERATOR_GROUP = "wandb_operator"
@@ -121,6 +135,16 @@ DERIVED_VARS = {
     "wandb_redis_host": "endpoints.redis",
     "wandb_redis_port": "endpoints.redis",
     "wandb_ca_bundle": "endpoints.ca_bundle",
+    "wandb_mysql_ca_bundle": "components.mysql.tls.ca",
+    "wandb_redis_ca_bundle": "components.redis.tls.ca",
+    "wandb_redis_tls": "components.redis.tls",
+    "mysql_tls_cert_src": "components.mysql.tls.certificate",
+    "mysql_tls_key_src": "components.mysql.tls.key",
+    "mysql_tls_ca_src": "components.mysql.tls.ca",
+    "mysql_require_secure_transport": "components.mysql.tls.require",
+    "redis_tls_cert_src": "components.redis.tls.certificate",
+    "redis_tls_key_src": "components.redis.tls.key",
+    "redis_tls_ca_src": "components.redis.tls.ca",
     "minio_drives": "components.minio.drives",
     "nginx_proxy_cert_mode": "components.proxy.certificate_mode",
     "nginx_proxy_minio_upstreams": "components.minio.hosts",
@@ -397,6 +421,34 @@ def _repository_host(repository):
     return match.group(1).lower() if match else None
 
 
+def _tls_problems(name, tls):
+    """components.<name>.tls: certificate, key and CA paths (and, for MySQL, require)."""
+    where = "components.%s.tls" % name
+    allowed = dict((key, TLS_KEYS[key]) for key in TLS_VARS[name])
+    if not isinstance(tls, dict):
+        return ["%s must be a mapping (%s), got %r" % (where, ", ".join(sorted(allowed)), tls)]
+    problems = _unknown(where, tls, allowed)
+    for key in ("certificate", "key", "ca"):
+        value = tls.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append("%s.%s must be the path of a PEM file on the controller (%s), got %r"
+                            % (where, key, TLS_KEYS[key], value))
+    if "require" in tls and not isinstance(tls["require"], bool):
+        problems.append("%s.require must be true or false, got %r" % (where, tls["require"]))
+    return problems
+
+
+def tls_vars(name, tls):
+    """(component group vars, site-wide vars) for components.<name>.tls."""
+    variables = dict((TLS_VARS[name][key], tls[key]) for key in ("certificate", "key", "ca"))
+    site = {"wandb_%s_ca_bundle" % name: tls["ca"]}
+    if name == "mysql":
+        variables["mysql_require_secure_transport"] = tls.get("require", True)
+    else:
+        site["wandb_redis_tls"] = True
+    return variables, site
+
+
 def _mysql_day2_problems(mysql, secrets, all_hosts):
     """components.mysql.replicas and components.mysql.backup: their shape, and the secrets they need."""
     if not isinstance(mysql, dict):
@@ -591,6 +643,8 @@ def site_problems(spec):
                                 "(/srv/minio/disk[1:2])")
             else:
                 problems.extend("components.minio: " + p for p in topology_problems([(h, drives) for h in hosts]))
+        if name in TLS_VARS and "tls" in component:
+            problems.extend(_tls_problems(name, component["tls"]))
         if name == "proxy" and component.get("certificate_mode", "files") not in CERTIFICATE_MODES:
             problems.append("components.proxy.certificate_mode must be one of %s, got %r"
                             % (", ".join(CERTIFICATE_MODES), component.get("certificate_mode")))
@@ -696,9 +750,15 @@ def expand_site(spec):
             # The object store the proxy balances over: every MinIO node (site data, not another group's facts).
             minio_port = ((spec.get("group_vars") or {}).get("wandb_minio") or {}).get("minio_port", DEFAULT_PORTS["minio"])
             variables["nginx_proxy_minio_upstreams"] = ["%s:%s" % (host, minio_port) for host in component_hosts["minio"]]
+        if name in TLS_VARS and component.get("tls"):
+            component_tls, site_tls = tls_vars(name, component["tls"])
+            variables.update(component_tls)
+            all_vars.update(site_tls)
         if name == "mysql":
             primary_vars, replica_vars = mysql_day2_vars(component)
             variables.update(primary_vars)
+            if component.get("tls"):
+                replica_vars.update(tls_vars(name, component["tls"])[0])
             replicas = expand_list(component["replicas"]) if component.get("replicas") else []
             groups[REPLICA_GROUP] = {"hosts": replicas, "children": [],
                                      "vars": dict(secret_vars.get(REPLICA_GROUP, {}), **replica_vars)}

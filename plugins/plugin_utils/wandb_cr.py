@@ -33,6 +33,10 @@ PREFIX = "wandb_operator_"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+# Where the platform chart mounts the CAs it is given (operator-wandb _mysql.tpl, _volumes.tpl).
+MYSQL_CA_PATH = "/etc/ssl/certs/mysql_ca.pem"
+REDIS_CA_PATH = "/etc/ssl/certs/redis_ca.pem"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 # The site variables each renderer input comes from (docs/inventory.md), for the messages.
 SITE_VARIABLES = {
@@ -176,6 +180,10 @@ def cr_v1_problems(params):
                             % (_var(key), ", ".join(missing), ", ".join(sorted(value)) or "nothing", declared))
         if value.get("port") and not _is_port(value["port"]):
             problems.append("%s.port must be a TCP port 1-65535, got %r" % (_var(key), value["port"]))
+        ca_cert = value.get("ca_cert")
+        if ca_cert and (not isinstance(ca_cert, str) or PEM_CERTIFICATE not in ca_cert):
+            problems.append("%s.ca_cert must be the PEM text of a CA certificate (the site file's components.%s.tls.ca), "
+                            "got %s" % (_var(key), key, "text without %r" % PEM_CERTIFICATE if isinstance(ca_cert, str) else repr(ca_cert)))
 
     for key, fields in _SECRET_REFS.items():
         ref = params.get(key)
@@ -266,8 +274,12 @@ def render_cr_v1(params):
             "secret": {"secretName": params["redis_secret"]["name"], "secretKey": params["redis_secret"]["key"]},
         },
     }
-    if _truthy(redis.get("tls", False)):
+    if mysql.get("ca_cert"):
+        global_values["mysql"]["caCert"] = str(mysql["ca_cert"]).strip() + "\n"
+    if _truthy(redis.get("tls", False)) or redis.get("ca_cert"):
         global_values["redis"]["parameters"] = {"tls": "true"}
+    if redis.get("ca_cert"):
+        global_values["redis"]["caCert"] = str(redis["ca_cert"]).strip() + "\n"
     extra_env = dict((str(k), _env_value(v)) for k, v in (params.get("extra_env") or {}).items())
     if extra_env:
         global_values["extraEnv"] = extra_env

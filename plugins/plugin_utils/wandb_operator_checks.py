@@ -14,12 +14,13 @@ __metaclass__ = type
 
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import failed, not_run, passed
 from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import judge_version
+from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import MYSQL_CA_PATH, REDIS_CA_PATH
 from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import bucket_values, renderer, spec_drift
 
 try:  # Python 3
-    from urllib.parse import urlsplit
+    from urllib.parse import parse_qsl, urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
-    from urlparse import urlsplit
+    from urlparse import parse_qsl, urlsplit
 
 ALWAYS_REQUIRED = ("kubernetes", "controller", "resource", "spec", "secrets")
 # What only a reconciled resource has: required with require_completed.
@@ -132,7 +133,7 @@ def expected_platform_env(inputs):
     """The variables W&B's containers must carry for the endpoints and Secrets the site declares."""
     bucket = bucket_values(inputs["bucket"], inputs["bucket_secret"])
     mysql, redis = inputs["mysql"], inputs["redis"]
-    return {
+    expected = {
         "MYSQL_HOST": str(mysql["host"]), "MYSQL_PORT": str(mysql["port"]),
         "MYSQL_DATABASE": str(mysql["database"]), "MYSQL_USER": str(mysql["user"]),
         "MYSQL_PASSWORD": ("secret", inputs["mysql_secret"]["name"], inputs["mysql_secret"]["key"]),
@@ -143,11 +144,19 @@ def expected_platform_env(inputs):
         "BUCKET_SECRET_KEY": ("secret", inputs["bucket_secret"]["name"], inputs["bucket_secret"]["secret_key_key"]),
         "LICENSE": ("secret", inputs["license_secret"]["name"], inputs["license_secret"]["key"]),
     }
+    # With the site's CAs W&B must verify MySQL and Redis with them (the chart's mount paths).
+    if mysql.get("ca_cert"):
+        expected["MYSQL_CA_CERT_PATH"] = MYSQL_CA_PATH
+    if redis.get("ca_cert"):
+        expected["REDIS_PARAMS"] = ("query", {"tls": "true", "caCertPath": REDIS_CA_PATH})
+    return expected
 
 
 def _shown(value):
     if isinstance(value, (tuple, list)) and value and value[0] == "secret":
         return "Secret %s key %s" % (value[1], value[2])
+    if isinstance(value, tuple) and value and value[0] == "query":
+        return "a query with %s" % "&".join("%s=%s" % pair for pair in sorted(value[1].items()))
     return repr(value)
 
 
@@ -166,7 +175,7 @@ def platform_env_check(deployments_read, configmaps_read, inputs, release):
             env = container_env(container, configmaps)
             where = "%s/%s" % (deployment["metadata"]["name"], container.get("name"))
             for name in sorted(expected):
-                if name in env and _normal(env[name]) != _normal(expected[name]):
+                if name in env and not _matches(env[name], expected[name]):
                     wrong.append("%s %s is %s, the site declares %s" % (where, name, _shown(env[name]), _shown(expected[name])))
             if "MYSQL_HOST" in env:
                 missing = [name for name in sorted(expected) if name not in env]
@@ -183,6 +192,16 @@ def platform_env_check(deployments_read, configmaps_read, inputs, release):
 
 def _normal(value):
     return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _matches(found, expected):
+    """Whether a live value is the declared one; ("query", {k: v}) means a ?query string holding those pairs."""
+    if isinstance(expected, tuple) and expected and expected[0] == "query":
+        if not isinstance(found, str):
+            return False
+        pairs = dict(parse_qsl(found.lstrip("?"), keep_blank_values=True))
+        return all(pairs.get(key) == value for key, value in expected[1].items())
+    return _normal(found) == _normal(expected)
 
 
 def ingress_check(ingresses_read, host_url, release):

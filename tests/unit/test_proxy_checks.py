@@ -125,3 +125,14 @@ def test_endpoint_checks_name_each_outcome():
         "w (a:443): the server accepts TLSv1.1; only TLS 1.2 and 1.3 may be offered")
     assert tls_endpoint.endpoint_checks("w", leaf, 14, legacy_checked=False)["legacy_protocols"] == \
         {"status": "not_run", "reason": "check_legacy_protocols is false"}
+
+
+def test_a_service_certificate_with_too_few_days_left_fails_naming_them(tmp_path):
+    """MySQL's and Redis' checks judge the certificate their TLS handshake gave (tls_endpoint.certificate_expiry_check)."""
+    fresh = tls_endpoint.certificate_expiry_check("mysql1:3306", der(write_test_pki(tmp_path / "a", "mysql1", days=90)["cert"]), 14)
+    assert fresh["status"] == "passed" and fresh["found"] == "89 days" and fresh["reason"].startswith("89 days left (at least 14 required), CN=mysql1")
+    short = tls_endpoint.certificate_expiry_check("redis1:6379 (TLS)", der(write_test_pki(tmp_path / "b", "redis1", days=5)["cert"]), 14)
+    assert short["status"] == "failed"
+    assert short["reason"].startswith("redis1:6379 (TLS): the certificate expires ") and short["reason"].endswith(
+        "in 4 days; at least 14 are required")
+    assert tls_endpoint.certificate_expiry_check("redis1:6379", None, 14)["status"] == "not_run"

@@ -167,6 +167,17 @@ def test_an_http_object_store_behind_https_is_accepted_only_when_the_site_says_s
     (site(components=components(kubernetes={"client_cidr": "0.0.0.0/0"})),
      "components.kubernetes.client_cidr must be a network narrower than every address (10.0.4.0/24), got '0.0.0.0/0'"),
     (site(components=components(kubernetes={"client_cidr": "fd00::/64"})), "components.kubernetes.client_cidr must be the IPv4 network"),
+    (site(components=components(mysql={"hosts": ["mysql1"], "tls": {"certificate": "/p/m.crt", "key": "/p/m.key"}})),
+     "components.mysql.tls.ca must be the path of a PEM file on the controller (PEM CA that signs it"),
+    (site(components=components(redis={"hosts": ["redis1"], "tls": "/p/r.crt"})),
+     "components.redis.tls must be a mapping (ca, certificate, key), got '/p/r.crt'"),
+    (site(components=components(redis={"hosts": ["redis1"], "tls": {"certificate": "/c", "key": "/k", "ca": "/a", "require": True}})),
+     "components.redis.tls has unknown key require"),
+    (site(components=components(mysql={"hosts": ["mysql1"], "tls": {"certificate": "/c", "key": "/k", "ca": "/a", "require": "yes"}})),
+     "components.mysql.tls.require must be true or false, got 'yes'"),
+    (site(group_vars={"wandb_redis": {"redis_tls_cert_src": "/c"}}),
+     "group_vars.wandb_redis.redis_tls_cert_src is derived from the site file's components.redis.tls.certificate"),
+    (site(vars={"wandb_redis_tls": True}), "vars.wandb_redis_tls is derived from the site file's components.redis.tls"),
     (site(group_vars={"databases": {"a": 1}}), "group_vars has unknown key databases"),
     (site(host_vars={"minio9": {"a": 1}}), "host_vars names hosts the site does not have: minio9"),
     # Host names and ranges: what the roles can put in URLs, certificates and MINIO_VOLUMES.
@@ -436,7 +447,7 @@ def test_day2_mistakes_are_refused_naming_the_key(mysql, drop, fragment):
 
 @pytest.mark.parametrize("variables", [
     {"wandb_operator_secret_prefix": "wandb-", "wandb_operator_image_pull_secrets": ["regcred"]},
-    {"mysql_tls_key_src": "/pki/mysql.key", "mysql_require_secure_transport": True, "bypass_cache": "yes"},
+    {"minio_tls_key_src": "/pki/minio.key", "mysql_secure_logging": True, "bypass_cache": "yes"},
     {"nginx_proxy_private_key_file": "/pki/k", "compass": "north", "redis_password_rotation": False},
     {"platform_chart": {"password": "{{ vault_chart_password }}"}},
 ])
@@ -449,3 +460,27 @@ def test_the_kubernetes_client_network_is_the_only_host_of_the_w_b_mysql_user():
     assert groups["wandb_mysql"]["vars"]["mysql_user_host"] == "10.0.4.0/24"
     assert groups["wandb_mysql_replica"]["vars"]["mysql_user_host"] == "10.0.4.0/24"
     assert "mysql_user_host" not in si.expand_site(site())[0]["wandb_mysql"]["vars"]
+
+
+def test_service_tls_reaches_the_servers_the_standby_and_the_resource_alike():
+    tls = {"certificate": "/pki/{{ inventory_hostname }}.crt", "key": "/pki/{{ inventory_hostname }}.key", "ca": "/pki/ca.crt"}
+    groups = si.expand_site(site(components=components(
+        mysql={"hosts": ["mysql1"], "replicas": ["mysql2"], "tls": tls},
+        redis={"hosts": ["redis1"], "tls": tls}),
+        secrets=dict(SITE["secrets"], mysql_replication_password="vault_mysql_replication_password")))[0]
+    for group in ("wandb_mysql", "wandb_mysql_replica"):
+        variables = groups[group]["vars"]
+        assert (variables["mysql_tls_cert_src"], variables["mysql_tls_key_src"], variables["mysql_tls_ca_src"]) == \
+            (tls["certificate"], tls["key"], tls["ca"])
+        assert variables["mysql_require_secure_transport"] is True
+    assert groups["wandb_redis"]["vars"]["redis_tls_cert_src"] == tls["certificate"]
+    assert groups["wandb_redis"]["vars"]["redis_tls_ca_src"] == tls["ca"]
+    site_vars = groups["all"]["vars"]
+    assert (site_vars["wandb_mysql_ca_bundle"], site_vars["wandb_redis_ca_bundle"], site_vars["wandb_redis_tls"]) == \
+        ("/pki/ca.crt", "/pki/ca.crt", True)
+    # MySQL may keep plain connections when the site says so; without tls nothing changes.
+    relaxed = si.expand_site(site(components=components(mysql={"hosts": ["mysql1"], "tls": dict(tls, require=False)})))[0]
+    assert relaxed["wandb_mysql"]["vars"]["mysql_require_secure_transport"] is False
+    plain = si.expand_site(site())[0]
+    assert not any(k.startswith(("mysql_tls", "mysql_require")) for k in plain["wandb_mysql"]["vars"])
+    assert "wandb_redis_tls" not in plain["all"]["vars"] and "redis_tls_cert_src" not in plain["wandb_redis"]["vars"]

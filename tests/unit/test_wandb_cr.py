@@ -89,6 +89,20 @@ def test_tls_marks_redis_parameters():
     assert cr["spec"]["values"]["global"]["redis"]["parameters"] == {"tls": "true"}
 
 
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+
+
+def test_the_service_cas_go_where_the_chart_reads_them():
+    """global.mysql.caCert (the chart makes a Secret and mounts it, W&B gets MYSQL_CA_CERT_PATH);
+    global.redis.caCert (tls=true and caCertPath in REDIS_PARAMS)."""
+    cr = wandb_cr.render_cr_v1(inputs(mysql=dict(BASE["mysql"], ca_cert=PEM + "\n\n"), redis=dict(BASE["redis"], ca_cert=PEM)))
+    values = cr["spec"]["values"]["global"]
+    assert values["mysql"]["caCert"] == values["redis"]["caCert"] == PEM + "\n"
+    assert values["redis"]["parameters"] == {"tls": "true"}
+    plain = wandb_cr.render_cr_v1(inputs(mysql=dict(BASE["mysql"], ca_cert=""), redis=dict(BASE["redis"], ca_cert="")))["spec"]["values"]["global"]
+    assert "caCert" not in plain["mysql"] and "caCert" not in plain["redis"] and "parameters" not in plain["redis"]
+
+
 def test_host_trailing_slash_is_dropped_and_ca_configmap_referenced():
     cr = wandb_cr.render_cr_v1(inputs(host="https://wandb.example.com/", ca_configmap="wandb-ca-certs"))
     assert cr["spec"]["values"]["global"]["host"] == "https://wandb.example.com"
@@ -146,6 +160,9 @@ def test_oci_and_local_chart_shapes_are_accepted(chart):
     ({"mysql": {"host": "", "port": 3306, "database": "wandb_local", "user": "u"}}, "declares them (wandb_mysql_host)"),
     ({"redis": None}, "wandb_operator_redis is missing or empty (needs host, port, from the site's wandb_redis_host, wandb_redis_port)"),
     ({"redis": {"host": "r", "port": "six"}}, "wandb_operator_redis.port must be a TCP port 1-65535, got 'six'"),
+    ({"mysql": {"host": "db", "port": 3306, "database": "wandb_local", "user": "u", "ca_cert": "/pki/ca.crt"}},
+     "wandb_operator_mysql.ca_cert must be the PEM text of a CA certificate (the site file's components.mysql.tls.ca), "
+     "got text without '-----BEGIN CERTIFICATE-----'"),
     ({"license_secret": {"name": "wandb-license"}}, "wandb_operator_license_secret must name the Secret and its keys (name, key)"),
     ({"cr_name": "WandB"}, "wandb_operator_cr_name must be a lower-case DNS name"),
     ({"cr_namespace": "wandb.cr"}, "wandb_operator_cr_namespace must be a lower-case DNS label"),

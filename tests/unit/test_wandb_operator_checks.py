@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from ansible_collections.onprem.wandb.plugins.filter.wandb_operator_checks import wandb_operator_checks
+from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_operator_checks import platform_env_check
 from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import render_cr_v1
 
 INPUTS = {
@@ -194,3 +196,67 @@ def test_ingress_must_route_the_host_users_open():
     assert result["checks"]["ingress"]["status"] == "failed"
     assert result["checks"]["ingress"]["reason"] == "the release's Ingress routes old.example.com, not wandb.example.com (wandb_url)"
     assert judge(platform_reads(ingress={"resources": []}))["checks"]["ingress"]["reason"] == "the release wandb has no Ingress"
+
+
+def test_with_the_service_cas_w_b_must_verify_mysql_and_redis_as_the_chart_mounts_them():
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+    tls_inputs = copy.deepcopy(INPUTS)
+    tls_inputs["mysql"]["ca_cert"] = tls_inputs["redis"]["ca_cert"] = pem
+    configmaps = copy.deepcopy(CONFIGMAPS)
+    configmaps["resources"][0]["data"]["REDIS_PARAMS"] = "?caCertPath=/etc/ssl/certs/redis_ca.pem&tls=true&ttlInSeconds=604800"
+    app_env = APP_ENV + [{"name": "MYSQL_CA_CERT_PATH", "value": "/etc/ssl/certs/mysql_ca.pem"}]
+
+    def judged(env, maps):
+        data = platform_reads(app=deployment("wandb-app-bc", env, APP_FROM))
+        data["configmaps"] = maps
+        return wandb_operator_checks(data, tls_inputs, "wandb-operator", "operator-controller-manager", SECRETS)["checks"]["platform_env"]
+
+    assert judged(app_env, configmaps)["status"] == "passed"
+    # Without the CA path W&B would not verify MySQL; without tls/caCertPath it would talk to Redis in clear.
+    missing = judged(APP_ENV, configmaps)
+    assert missing["status"] == "failed" and "wandb-app-bc/app lacks MYSQL_CA_CERT_PATH" in missing["reason"]
+    configmaps["resources"][0]["data"]["REDIS_PARAMS"] = "?ttlInSeconds=604800"
+    plain = judged(app_env, configmaps)
+    assert plain["status"] == "failed"
+    assert ("REDIS_PARAMS is '?ttlInSeconds=604800', the site declares a query with "
+            "caCertPath=/etc/ssl/certs/redis_ca.pem&tls=true") in plain["reason"]
+
+
+def _rendered_by_the_real_chart(tmp_path, cr_inputs):
+    """helm template of W&B's platform chart (the rig's cached copy) with the values the role renders."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+    import yaml
+
+    versions = Path(__file__).resolve().parents[1] / "rig" / "versions.env"
+    version = [line.split("=", 1)[1].strip() for line in versions.read_text().splitlines()
+               if line.startswith("WANDB_PLATFORM_CHART_VERSION=")][0]
+    chart = Path(os.environ.get("ONPREM_WANDB_CACHE", "/var/cache/onprem-wandb")) / "artifacts" / "charts" / f"operator-wandb-{version}.tgz"
+    helm = shutil.which("helm")
+    if not helm or not chart.is_file():
+        pytest.skip("needs helm and the platform chart (tests/run.sh setup caches both)")
+    values = tmp_path / "values.yaml"
+    values.write_text(yaml.safe_dump(render_cr_v1(cr_inputs)["spec"]["values"]))
+    out = subprocess.run([helm, "template", "wandb", str(chart), "-f", str(values)], capture_output=True, text=True, check=True).stdout
+    docs = [doc for doc in yaml.safe_load_all(out) if doc]
+    deployments = [doc for doc in docs if doc["kind"] == "Deployment"]
+    for item in deployments:  # what helm install adds to what it made
+        item["metadata"].setdefault("annotations", {}).update(HELM)
+    return {"resources": deployments}, {"resources": [doc for doc in docs if doc["kind"] == "ConfigMap"]}
+
+
+def test_the_real_chart_given_the_service_cas_makes_w_b_verify_mysql_and_redis(tmp_path):
+    pem = (Path(__file__).resolve().parent / "fixtures" / "service-ca.pem").read_text()
+    tls_inputs = copy.deepcopy(INPUTS)
+    tls_inputs["mysql"]["ca_cert"] = tls_inputs["redis"]["ca_cert"] = pem
+    deployments, configmaps = _rendered_by_the_real_chart(tmp_path, tls_inputs)
+    check = platform_env_check(deployments, configmaps, tls_inputs, "wandb")
+    assert check["status"] == "passed", check
+    # The chart given no CA (the resource before this change) leaves W&B without them: named.
+    deployments, configmaps = _rendered_by_the_real_chart(tmp_path, INPUTS)
+    check = platform_env_check(deployments, configmaps, tls_inputs, "wandb")
+    assert check["status"] == "failed" and "lacks MYSQL_CA_CERT_PATH" in check["reason"], check
+    assert "REDIS_PARAMS is '?ttlInSeconds=604800'" in check["reason"], check

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from conftest import run_playbook
 
+from ansible_collections.onprem.wandb.plugins.module_utils.address_override import connect_to
 from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import required_settings
 
 LAB = Path(os.environ["ONPREM_WANDB_LAB_DIR"])
@@ -100,6 +101,12 @@ def test_verify_report_is_green_for_the_whole_stack(verify_run):
     for check in ("repository", "last_dump", "last_binlogs", "retention", "last_check"):
         assert day2[("onprem-wandb-lab-mysql backups", check)]["status"] == "pass", check
     assert day2[("onprem-wandb-lab-mysql backups", "retention")]["found"] == "--keep-daily 7 --keep-weekly 4"
+    # MySQL (primary and standby) and Redis were checked over TLS for the names W&B is given, certificates' days counted.
+    tls_lines = [line for line in lines if line["check"] == "certificate"]
+    assert sorted(line["component"] for line in tls_lines) == ["mysql", "mysql", "redis"], tls_lines
+    assert all(line["status"] == "pass" and re.match(r"\d+ days$", line["found"]) for line in tls_lines), tls_lines
+    assert {line["reason"].split(", ")[-1] for line in tls_lines} == {
+        "CN=onprem-wandb-lab-mysql", "CN=onprem-wandb-lab-mysql2", "CN=onprem-wandb-lab-redis"}, tls_lines
     # The operator stage as the real charts made it (the controller's stand-in reconciled the resource):
     # the phase, the platform's Deployments, their environment and the Ingress host are required and pass.
     for name in ("phase", "platform", "platform_env", "ingress"):
@@ -119,7 +126,8 @@ def test_verify_report_is_green_for_the_whole_stack(verify_run):
                      ("minio", "mixed_content"), ("minio", "single_node"), ("minio", "nodes_online"),
                      ("minio", "chain"), ("minio", "expiry"),
                      ("minio", "cors"), ("minio", "least_privilege"), ("minio", "cluster_health"),
-                     ("redis", "version"), ("redis", "maxmemory_policy"), ("proxy", "chain"), ("proxy", "expiry"),
+                     ("redis", "version"), ("redis", "maxmemory_policy"), ("redis", "certificate"),
+                     ("mysql", "certificate"), ("proxy", "chain"), ("proxy", "expiry"),
                      ("proxy", "large_body"), ("proxy", "websocket"), ("operator", "controller"),
                      ("operator", "spec"), ("operator", "secrets"), ("operator", "phase"), ("operator", "platform"),
                      ("operator", "platform_env"), ("operator", "ingress")]:
@@ -216,22 +224,52 @@ def get_resource():
         "apps.wandb.com", "v1", "default", "weightsandbiases", "wandb")
 
 
+SERVICE_CA = LAB / "service-pki" / "services-ca.crt"
+
+
 def test_w_b_s_redis_connection_reaches_the_data_but_not_the_admin_commands(secrets, addresses):
-    """As W&B's chart connects (redis://:<password>@host, no user name: Redis' default user): the cache
-    and queue commands work, CONFIG, ACL, MONITOR and SHUTDOWN are refused by the ACL, so the password
-    W&B holds cannot make Redis write files or change its settings."""
+    """As W&B's chart connects (rediss://:<password>@host, no user name: Redis' default user; TLS verified with
+    the site's CA for the declared name): the cache and queue commands work, CONFIG, ACL, MONITOR and SHUTDOWN
+    are refused by the ACL, so the password W&B holds cannot make Redis write files or change its settings.
+    A client without TLS gets no answer: 6379 speaks TLS only."""
     import redis  # pylint: disable=import-outside-toplevel
 
-    client = redis.Redis(host=addresses["onprem-wandb-lab-redis"], port=6379, password=secrets["vault_redis_password"],
-                         socket_timeout=5, decode_responses=True)
-    client.set("onprem-wandb-lab:probe", "1", ex=30)
-    assert client.get("onprem-wandb-lab:probe") == "1" and client.lpush("onprem-wandb-lab:queue", "job") >= 1
-    # (DEBUG is refused before the ACL is consulted: enable-debug-command is off by default.)
-    for command in (("CONFIG", "SET", "dir", "/tmp"), ("CONFIG", "GET", "dir"), ("ACL", "LIST"), ("MONITOR",),
-                    ("SHUTDOWN",)):
-        with pytest.raises(redis.exceptions.NoPermissionError):
-            client.execute_command(*command)
-    client.delete("onprem-wandb-lab:probe", "onprem-wandb-lab:queue")
+    name = "onprem-wandb-lab-redis"
+    with connect_to(name, addresses[name]):
+        client = redis.Redis(host=name, port=6379, password=secrets["vault_redis_password"], socket_timeout=5,
+                             decode_responses=True, ssl=True, ssl_ca_certs=str(SERVICE_CA), ssl_cert_reqs="required")
+        client.set("onprem-wandb-lab:probe", "1", ex=30)
+        assert client.get("onprem-wandb-lab:probe") == "1" and client.lpush("onprem-wandb-lab:queue", "job") >= 1
+        # (DEBUG is refused before the ACL is consulted: enable-debug-command is off by default.)
+        for command in (("CONFIG", "SET", "dir", "/tmp"), ("CONFIG", "GET", "dir"), ("ACL", "LIST"), ("MONITOR",),
+                        ("SHUTDOWN",)):
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                client.execute_command(*command)
+        client.delete("onprem-wandb-lab:probe", "onprem-wandb-lab:queue")
+        plain = redis.Redis(host=name, port=6379, password=secrets["vault_redis_password"], socket_timeout=5)
+        with pytest.raises(redis.exceptions.ConnectionError):
+            plain.ping()
+
+
+def test_mysql_takes_w_b_s_user_over_tls_only(secrets, addresses):
+    """require_secure_transport: W&B's user connects with TLS verified for the declared name by the site's CA;
+    the same user and password without TLS is refused (3159), on the primary and on the standby."""
+    import pymysql  # pylint: disable=import-outside-toplevel
+
+    for name in ("onprem-wandb-lab-mysql", "onprem-wandb-lab-mysql2"):
+        login = dict(host=name, user="wandb_local", password=secrets["vault_mysql_user_password"], connect_timeout=10)
+        with connect_to(name, addresses[name]):
+            with pymysql.connect(ssl={"ca": str(SERVICE_CA), "check_hostname": True}, **login) as connection:
+                with connection.cursor() as cursor:
+                    cursor.execute("SHOW SESSION STATUS LIKE 'Ssl_version'")
+                    assert cursor.fetchone()[1] in ("TLSv1.2", "TLSv1.3"), name
+            with pytest.raises(pymysql.err.OperationalError) as refused:
+                pymysql.connect(**login)
+            assert refused.value.args[0] == 3159, (name, refused.value.args)
+        # The key: root's, readable by MySQL's group only.
+        stat = subprocess.run(["docker", "exec", name, "stat", "-c", "%U %G %a", "/etc/mysql/tls/server.key"],
+                              capture_output=True, text=True, check=True).stdout.split()
+        assert stat == ["root", "mysql", "640"], (name, stat)
 
 
 def test_operator_resource_points_at_the_declared_endpoints(secrets):
@@ -246,6 +284,15 @@ def test_operator_resource_points_at_the_declared_endpoints(secrets):
     assert (values["redis"]["host"], values["redis"]["port"]) == ("onprem-wandb-lab-redis", 6379)
     # The lab CA the endpoints' certificate chains to is given to W&B.
     assert values["caCertsConfigMap"] == "wandb-trusted-cas"
+    # MySQL and Redis speak TLS only: W&B gets their CA (the chart mounts it; REDIS_PARAMS tls=true&caCertPath=...),
+    # and the Redis Secret carries it under REDIS_CA_CERT, where the chart's redis-ca volume reads it.
+    service_ca = SERVICE_CA.read_text().strip() + "\n"
+    assert values["mysql"]["caCert"] == values["redis"]["caCert"] == service_ca
+    assert values["redis"]["parameters"] == {"tls": "true"}
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+    redis_secret = client.CoreV1Api().read_namespaced_secret("wandb-redis", "default").data
+    assert base64.b64decode(redis_secret["REDIS_CA_CERT"]).decode() == service_ca
     # The resource only names Secrets; no secret value is in it.
     assert_no_secret(json.dumps(resource), secrets, "the WeightsAndBiases resource")
 
