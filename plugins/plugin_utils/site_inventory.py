@@ -135,6 +135,7 @@ DERIVED_VARS = {
     "wandb_redis_host": "endpoints.redis",
     "wandb_redis_port": "endpoints.redis",
     "wandb_ca_bundle": "endpoints.ca_bundle",
+    "wandb_ca_bundle_made_by_proxy": "components.proxy.certificate_mode",
     "wandb_mysql_ca_bundle": "components.mysql.tls.ca",
     "wandb_redis_ca_bundle": "components.redis.tls.ca",
     "wandb_redis_tls": "components.redis.tls",
@@ -539,6 +540,11 @@ def endpoint_vars(spec, hosts):
         variables.update({"wandb_%s_host" % name: host, "wandb_%s_port" % name: port})
     if endpoints.get("ca_bundle"):
         variables["wandb_ca_bundle"] = endpoints["ca_bundle"]
+        # A proxy with its own CA writes the bundle there during the run (nginx_proxy_internal_ca_export):
+        # the stages before it must not require the file yet.
+        proxy = (spec.get("components") or {}).get("proxy") or {}
+        if proxy.get("certificate_mode") == "internal_ca":
+            variables["wandb_ca_bundle_made_by_proxy"] = True
     return variables
 
 

@@ -484,3 +484,12 @@ def test_service_tls_reaches_the_servers_the_standby_and_the_resource_alike():
     plain = si.expand_site(site())[0]
     assert not any(k.startswith(("mysql_tls", "mysql_require")) for k in plain["wandb_mysql"]["vars"])
     assert "wandb_redis_tls" not in plain["all"]["vars"] and "redis_tls_cert_src" not in plain["wandb_redis"]["vars"]
+
+
+def test_a_ca_bundle_the_proxy_makes_is_marked_so_earlier_stages_do_not_require_it():
+    """internal_ca: the proxy stage writes endpoints.ca_bundle during the first site run, after the preflight."""
+    made = si.expand_site(site(endpoints={"ca_bundle": "/lab/pki/lab-ca.crt"}))[0]["all"]["vars"]
+    assert made["wandb_ca_bundle_made_by_proxy"] is True
+    given = si.expand_site(site(endpoints={"ca_bundle": "/pki/ca.crt"},
+                                components=components(proxy={"hosts": ["proxy1"], "certificate_mode": "files"})))[0]["all"]["vars"]
+    assert "wandb_ca_bundle_made_by_proxy" not in given
