@@ -151,7 +151,8 @@ def test_bad_input_fails_before_any_change(extra_vars, fragments):
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory, address):
-    return write_test_pki(tmp_path_factory.mktemp("redis-tls"), "onprem-wandb-redis", address)
+    # 30 days: the check fails a certificate with fewer than 14 days left (redis_requirements_info certificate_min_days).
+    return write_test_pki(tmp_path_factory.mktemp("redis-tls"), "onprem-wandb-redis", address, days=30)
 
 
 def main_pid(host) -> str:
