@@ -139,13 +139,6 @@ DERIVED_VARS = {
     "wandb_mysql_ca_bundle": "components.mysql.tls.ca",
     "wandb_redis_ca_bundle": "components.redis.tls.ca",
     "wandb_redis_tls": "components.redis.tls",
-    "mysql_tls_cert_src": "components.mysql.tls.certificate",
-    "mysql_tls_key_src": "components.mysql.tls.key",
-    "mysql_tls_ca_src": "components.mysql.tls.ca",
-    "mysql_require_secure_transport": "components.mysql.tls.require",
-    "redis_tls_cert_src": "components.redis.tls.certificate",
-    "redis_tls_key_src": "components.redis.tls.key",
-    "redis_tls_ca_src": "components.redis.tls.ca",
     "minio_drives": "components.minio.drives",
     "nginx_proxy_cert_mode": "components.proxy.certificate_mode",
     "nginx_proxy_minio_upstreams": "components.minio.hosts",
@@ -157,6 +150,8 @@ DERIVED_VARS = {
     "wandb_operator_ingress_class": "components.kubernetes.ingress_class",
     "wandb_site_secret_references": "secrets",
 }
+DERIVED_VARS.update((variable, "components.%s.tls.%s" % (name, key))
+                    for name, variables in TLS_VARS.items() for key, variable in variables.items())
 # Names that hold secrets: "password", "passwd", "pass" as a word ("ansible_become_pass"), "secret",
 # "license", "token", "private_key", "credential".
 _SECRET_NAME = re.compile(r"(passw(or)?d|(^|_)pass(phrase)?($|_)|secret|licen[cs]e|token|private_?key|credential)", re.IGNORECASE)
