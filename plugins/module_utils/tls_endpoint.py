@@ -50,6 +50,15 @@ def describe(der, now=None):
     }
 
 
+def _expiry_problems(where, leaf, min_days):
+    return (["%s: the certificate expires %s, in %d days; at least %d are required"
+             % (where, leaf["not_after"], leaf["days_left"], min_days)] if leaf["days_left"] < min_days else [])
+
+
+def _expiry_figures(leaf, min_days):
+    return {"expected": "at least %d days" % min_days, "found": "%d days" % leaf["days_left"]}
+
+
 def _judged(where, leaf, min_days, verify_error, legacy_accepted, legacy_checked):
     """[(check, problems, detail when it passes)] for an endpoint."""
     judged = [("chain", ["%s: the certificate chain does not verify: %s" % (where, verify_error)]
@@ -58,9 +67,7 @@ def _judged(where, leaf, min_days, verify_error, legacy_accepted, legacy_checked
         judged.append(("self_signed", ["%s: the certificate is self-signed (subject = issuer = %s)"
                                        % (where, leaf["subject"])] if leaf["self_signed"] else [],
                        "issued by %s" % leaf.get("issuer", "another certificate")))
-        judged.append(("expiry", ["%s: the certificate expires %s, in %d days; at least %d are required"
-                                  % (where, leaf["not_after"], leaf["days_left"], min_days)]
-                       if leaf["days_left"] < min_days else [],
+        judged.append(("expiry", _expiry_problems(where, leaf, min_days),
                        "%d days left (at least %d required)" % (leaf["days_left"], min_days)))
     if legacy_checked:
         judged.append(("legacy_protocols", ["%s: the server accepts %s; only TLS 1.2 and 1.3 may be offered"
@@ -74,7 +81,7 @@ def endpoint_checks(where, leaf, min_days, verify_error=None, legacy_accepted=()
     checks = dict((name, outcome(problems, detail)) for name, problems, detail
                   in _judged(where, leaf, min_days, verify_error, legacy_accepted, legacy_checked))
     if leaf is not None:
-        checks["expiry"].update(expected="at least %d days" % min_days, found="%d days" % leaf["days_left"])
+        checks["expiry"].update(_expiry_figures(leaf, min_days))
     if not legacy_checked:
         checks["legacy_protocols"] = not_run("check_legacy_protocols is false")
     return checks
@@ -91,8 +98,7 @@ def certificate_expiry_check(where, der, min_days, now=None):
     if not der:
         return not_run("%s: the server sent no certificate to read" % where)
     leaf = describe(der, now)
-    problems = ["%s: the certificate expires %s, in %d days; at least %d are required"
-                % (where, leaf["not_after"], leaf["days_left"], min_days)] if leaf["days_left"] < min_days else []
-    check = outcome(problems, "%d days left (at least %d required), %s" % (leaf["days_left"], min_days, leaf["subject"]))
-    check.update(expected="at least %d days" % min_days, found="%d days" % leaf["days_left"])
+    check = outcome(_expiry_problems(where, leaf, min_days),
+                    "%d days left (at least %d required), %s" % (leaf["days_left"], min_days, leaf["subject"]))
+    check.update(_expiry_figures(leaf, min_days))
     return check

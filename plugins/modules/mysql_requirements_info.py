@@ -246,9 +246,10 @@ def main():
     except MySQLConnectError as exc:
         module.fail_json(msg=str(exc), failures=[str(exc)], passed=False, checks={"connection": outcome([str(exc)])})
 
-    checks = {"connection": outcome([], target + (" over TLS" if peer_certificate(connection) else ""))}
+    der = peer_certificate(connection)
+    checks = {"connection": outcome([], target + (" over TLS" if der else ""))}
     if params["ca_cert"]:
-        checks["certificate"] = (certificate_expiry_check(target, peer_certificate(connection), params["certificate_min_days"])
+        checks["certificate"] = (certificate_expiry_check(target, der, params["certificate_min_days"])
                                  if HAS_CRYPTOGRAPHY else not_run("the Python package cryptography is needed to read the certificate"))
     server = settings = None
     charset = collation = None
