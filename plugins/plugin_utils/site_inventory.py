@@ -439,7 +439,7 @@ def tls_vars(name, tls):
     variables = dict((TLS_VARS[name][key], tls[key]) for key in ("certificate", "key", "ca"))
     site = {"wandb_%s_ca_bundle" % name: tls["ca"]}
     if name == "mysql":
-        variables["mysql_require_secure_transport"] = tls.get("require", True)
+        variables[TLS_VARS[name]["require"]] = tls.get("require", True)
     else:
         site["wandb_redis_tls"] = True
     return variables, site
@@ -751,6 +751,7 @@ def expand_site(spec):
             # The object store the proxy balances over: every MinIO node (site data, not another group's facts).
             minio_port = ((spec.get("group_vars") or {}).get("wandb_minio") or {}).get("minio_port", DEFAULT_PORTS["minio"])
             variables["nginx_proxy_minio_upstreams"] = ["%s:%s" % (host, minio_port) for host in component_hosts["minio"]]
+        component_tls = {}
         if name in TLS_VARS and component.get("tls"):
             component_tls, site_tls = tls_vars(name, component["tls"])
             variables.update(component_tls)
@@ -758,8 +759,7 @@ def expand_site(spec):
         if name == "mysql":
             primary_vars, replica_vars = mysql_day2_vars(component)
             variables.update(primary_vars)
-            if component.get("tls"):
-                replica_vars.update(tls_vars(name, component["tls"])[0])
+            replica_vars.update(component_tls)  # the standbys carry the same TLS (their own certificate each)
             replicas = expand_list(component["replicas"]) if component.get("replicas") else []
             groups[REPLICA_GROUP] = {"hosts": replicas, "children": [],
                                      "vars": dict(secret_vars.get(REPLICA_GROUP, {}), **replica_vars)}
