@@ -327,7 +327,7 @@ def test_back_to_any_host_the_narrow_account_is_dropped_and_the_controller_conne
     assert connects_as_wandb(address) is None
 
 
-def test_prepared_statement_limit_below_w_b_fails_the_check_and_converge_restores_it_live(host, restore_baseline):
+def test_prepared_statement_limit_below_w_b_fails_the_check_and_converge_restores_it_live(host):
     """The seventh setting: a server with MySQL's default (16382) fails the check naming the setting, the
     value W&B requires and the value found; the role sets it back live, without a restart."""
     sql(host, "SET GLOBAL max_prepared_stmt_count = 16382")
