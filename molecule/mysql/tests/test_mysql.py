@@ -298,31 +298,32 @@ def connects_as_wandb(address):
     return None
 
 
-@pytest.fixture
-def restore_baseline():
-    """Tests that converge with other settings put the scenario's own back when they end."""
-    yield
-    run = converge_primary()
-    assert run.rc == 0, run.failure_messages()
-
-
-def test_dynamic_change_applies_live_without_restart(host, address, restore_baseline):
-    """A dynamic setting changes live. The same converge narrows the W&B user to a network without the
-    controller (what the site's components.kubernetes.client_cidr does): the '%' account is dropped
-    and a connection from outside the network is refused."""
+def test_a_dynamic_and_a_static_change_and_a_narrowed_account_in_one_converge_restart_once(host, address):
+    """One converge changes a dynamic setting (applied live), a static one (written, then one restart)
+    and narrows the W&B user to a network without the controller (what the site's
+    components.kubernetes.client_cidr does): the '%' account is dropped and a connection from outside
+    is refused. The converge back restarts once more (a setting removed from the file is reset only by
+    a restart) and gives the account back to any host. (A dynamic change alone does not restart MySQL:
+    the prepared-statement test below proves it.)"""
     before = main_pid(host)
-    run = converge_primary({"mysql_max_connections": 310, "mysql_user_host": "192.0.2.0/24"})
-    assert run.rc == 0, run.failure_messages()
-    assert ("Apply the changed dynamic settings live", "onprem-wandb-mysql") in run.changed_tasks()
-    assert sql(host, "SELECT @@GLOBAL.max_connections") == [["310"]]
-    assert main_pid(host) == before, "a dynamic setting must not restart MySQL"
-    assert "max_connections = 310" in host.file("/etc/mysql/onprem-wandb.cnf").content_string
-    assert sql(host, "SELECT host FROM mysql.user WHERE user = 'wandb_local'") == [["192.0.2.0/24"]]
-    assert connects_as_wandb(address) in (1045, 1130)  # access denied / host not allowed
-
-
-def test_back_to_any_host_the_narrow_account_is_dropped_and_the_controller_connects(host, address):
-    """After the baseline converge (the fixture above put mysql_user_host back to '%')."""
+    try:
+        run = converge_primary({"mysql_max_connections": 310, "mysql_user_host": "192.0.2.0/24",
+                                "mysql_extra_settings": {"binlog_expire_logs_seconds": 604800, "skip_name_resolve": "ON"}})
+        assert run.rc == 0, run.failure_messages()
+        assert ("Apply the changed dynamic settings live", "onprem-wandb-mysql") in run.changed_tasks()
+        restarts = [name for name, on in run.changed_tasks() if name == "Restart the MySQL service" and on == "onprem-wandb-mysql"]
+        assert restarts == ["Restart the MySQL service"], run.changed_tasks()
+        assert main_pid(host) != before
+        assert sql(host, "SELECT @@GLOBAL.skip_name_resolve, @@GLOBAL.max_connections") == [["1", "310"]]
+        assert "max_connections = 310" in host.file("/etc/mysql/onprem-wandb.cnf").content_string
+        assert sql(host, "SELECT host FROM mysql.user WHERE user = 'wandb_local'") == [["192.0.2.0/24"]]
+        assert connects_as_wandb(address) in (1045, 1130)  # access denied / host not allowed
+    finally:
+        before = main_pid(host)
+        back = converge_primary()
+    assert back.rc == 0, back.failure_messages()
+    assert main_pid(host) != before, "a setting removed from the file must be reset by a restart"
+    assert sql(host, "SELECT @@GLOBAL.skip_name_resolve, @@GLOBAL.max_connections") == [["0", "300"]]
     assert sql(host, "SELECT host FROM mysql.user WHERE user = 'wandb_local'") == [["%"]]
     assert connects_as_wandb(address) is None
 
@@ -344,25 +345,6 @@ def test_prepared_statement_limit_below_w_b_fails_the_check_and_converge_restore
     assert ("Apply the changed dynamic settings live", "onprem-wandb-mysql") in healed.changed_tasks()
     assert sql(host, "SELECT @@GLOBAL.max_prepared_stmt_count") == [["1048576"]]
     assert main_pid(host) == before, "max_prepared_stmt_count is dynamic: no restart"
-
-
-def test_static_change_restarts_once(host):
-    before = main_pid(host)
-    run = converge_primary({"mysql_extra_settings": {
-        "binlog_expire_logs_seconds": 604800, "skip_name_resolve": "ON"}})
-    assert run.rc == 0, run.failure_messages()
-    restarts = [name for name, on in run.changed_tasks() if name == "Restart the MySQL service" and on == "onprem-wandb-mysql"]
-    assert restarts == ["Restart the MySQL service"], run.changed_tasks()
-    assert main_pid(host) != before
-    assert sql(host, "SELECT @@GLOBAL.skip_name_resolve, @@GLOBAL.max_connections") == [["1", "300"]]
-    # Back to the scenario's settings: dropping skip_name_resolve from the file needs a restart too.
-    before = main_pid(host)
-    back = converge_primary()
-    assert back.rc == 0, back.failure_messages()
-    assert main_pid(host) != before, "a setting removed from the file must be reset by a restart"
-    assert sql(host, "SELECT @@GLOBAL.skip_name_resolve") == [["0"]]
-    again = converge_primary()
-    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
 
 
 # TLS (require_secure_transport, the 3159 refusal, a verified connection for the declared name, key

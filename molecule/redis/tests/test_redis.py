@@ -269,8 +269,7 @@ def test_tls_variant(host, address, tls_files):
         untrusted = check(check_user="wandb", check_tls=True, check_ca=tls_files["other_ca"])
         assert untrusted["passed"] is False
         assert untrusted["failures"][0].startswith("TLS trust failure connecting to ")
-        again = run_playbook("converge.yml", extra_vars=tls_vars)
-        assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+        # A second run with TLS changes nothing: the lab's idempotence step proves it (its site turns Redis TLS on).
     finally:
         back = run_playbook("converge.yml")
         assert back.rc == 0, back.failure_messages()

@@ -345,7 +345,8 @@ def test_check_mode_shows_the_resource_diff_without_applying(api):
 
 def test_changed_endpoint_upgrades_the_release_and_the_deployments_follow(api):
     """A new MySQL host in the inventory: the resource changes, the controller upgrades the release,
-    the app's env follows by the time the run returns, and the next run changes nothing."""
+    and the app's env follows by the time the run returns. (That a run after a change changes nothing
+    is the chart-source test's and Molecule's idempotence step's.)"""
     before = int(platform_release()["revision"])
     try:
         run = run_playbook("converge.yml", extra_vars={"wandb_mysql_host": "mysql-new.example.test"})
@@ -355,10 +356,6 @@ def test_changed_endpoint_upgrades_the_release_and_the_deployments_follow(api):
         env, _container = app_env(api)
         assert env["MYSQL_HOST"].value == "mysql-new.example.test"
         assert get_cr(api)["status"]["phase"] == "Completed"
-        again = run_playbook("converge.yml", extra_vars={"wandb_mysql_host": "mysql-new.example.test"})
-        assert again.rc == 0, again.failure_messages()
-        assert again.changed == 0, again.changed_tasks()
-        assert int(platform_release()["revision"]) == before + 1
     finally:
         baseline = run_playbook("converge.yml")
     assert baseline.rc == 0, baseline.failure_messages()
@@ -479,20 +476,21 @@ def source_vars(source):
             "wandb_operator_chart_archive_sha256": coordinates["sha256"][Path(archive).name]}
 
 
-@pytest.mark.parametrize("source", ["oci", "archive"])
-def test_operator_chart_from_each_source_upgrades_then_is_idempotent(source):
-    """The same chart from another source with a changed value: Helm must fetch it from there to
-    upgrade; the next run changes nothing; the scenario's repository source puts it back."""
-    extra = dict(source_vars(source), wandb_operator_chart_extra_values={"podAnnotations": {"onprem-wandb/source": source}})
+def test_operator_chart_from_each_source_upgrades_then_is_idempotent():
+    """The same chart from the OCI registry, then from the archive, each with a changed value: Helm must
+    fetch it from that source to upgrade; the next run from the same source changes nothing; the
+    scenario's repository source puts it back."""
     try:
-        first = run_playbook("converge.yml", extra_vars=extra)
-        assert first.rc == 0, first.failure_messages()
-        assert [t for t, _h in first.changed_tasks()] == ["Install or upgrade the operator chart"]
-        assert operator_release_chart() == "operator-1.4.8"
-        assert helm_json("get", "values", "operator", "-n", OPERATOR_NAMESPACE)["podAnnotations"] == {"onprem-wandb/source": source}
-        again = run_playbook("converge.yml", extra_vars=extra)
-        assert again.rc == 0, again.failure_messages()
-        assert again.changed == 0, again.changed_tasks()
+        for source in ("oci", "archive"):
+            extra = dict(source_vars(source), wandb_operator_chart_extra_values={"podAnnotations": {"onprem-wandb/source": source}})
+            first = run_playbook("converge.yml", extra_vars=extra)
+            assert first.rc == 0, (source, first.failure_messages())
+            assert [t for t, _h in first.changed_tasks()] == ["Install or upgrade the operator chart"], source
+            assert operator_release_chart() == "operator-1.4.8"
+            assert helm_json("get", "values", "operator", "-n", OPERATOR_NAMESPACE)["podAnnotations"] == {"onprem-wandb/source": source}
+            again = run_playbook("converge.yml", extra_vars=extra)
+            assert again.rc == 0, (source, again.failure_messages())
+            assert again.changed == 0, (source, again.changed_tasks())
     finally:
         baseline = run_playbook("converge.yml")
     assert baseline.rc == 0, baseline.failure_messages()
@@ -523,7 +521,6 @@ def test_an_older_crd_is_upgraded_and_a_newer_one_is_kept(api):
         assert "comes from operator chart 1.9.0, newer than 1.4.8" in json.dumps(report)
     finally:
         extensions.patch_custom_resource_definition(CRD_NAME, {"metadata": {"annotations": {"onprem.wandb/operator-chart-version": "1.4.8"}}})
-    assert run_playbook("converge.yml").changed == 0
 
 
 def test_check_mode_of_a_first_install_creates_nothing_and_shows_the_resource(api):
