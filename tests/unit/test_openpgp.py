@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.onprem.wandb.plugins.filter.openpgp_fingerprints import openpgp_fingerprints
+from ansible_collections.onprem.wandb.plugins.filter.openpgp_pin import FilterModule as PinFilters
 from ansible_collections.onprem.wandb.plugins.module_utils import openpgp
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -61,4 +62,5 @@ def test_what_is_not_a_key_file_is_an_error_item(text, error):
 @pytest.mark.parametrize("written", ["BCA4 3417 C3B4 85DD 128E C6D4  B7B3 B788 A8D3 785C",
                                      "0xbca43417c3b485dd128ec6d4b7b3b788a8d3785c"])
 def test_a_pin_is_normalised_however_it_is_written(written):
-    assert openpgp.normalise(written) == "BCA43417C3B485DD128EC6D4B7B3B788A8D3785C"
+    """Through the filter the role's assert uses (onprem.wandb.openpgp_pin)."""
+    assert PinFilters().filters()["openpgp_pin"](written) == "BCA43417C3B485DD128EC6D4B7B3B788A8D3785C"

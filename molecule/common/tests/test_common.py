@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 from playbook_run import assert_rejected_before_change, run_playbook
 
@@ -51,6 +54,49 @@ def test_service_account_convention(host):
     assert home.is_directory and home.user == "wandb-svc" and home.mode == 0o750
 
 
+@pytest.fixture(scope="module")
+def listeners(host):
+    """A listener on each of three ports in the container: two the firewall guards, one it does not list."""
+    ports = (18081, 18082, 18083)
+    for port in ports:
+        host.run_test(f"systemd-run --unit=probe-{port} python3 -m http.server --bind 0.0.0.0 {port}")
+    for port in ports:
+        for _attempt in range(50):  # bounded: until each listener answers inside the container
+            if host.run(f"curl -s -o /dev/null http://127.0.0.1:{port}/").rc == 0:
+                break
+            time.sleep(0.2)
+    yield ports
+    for port in ports:
+        host.run(f"systemctl stop probe-{port}")
+
+
+def reaches(address, port):
+    """A TCP connection from the controller: True when accepted, False when reset (refused)."""
+    try:
+        with socket.create_connection((address, port), timeout=5):
+            return True
+    except ConnectionRefusedError:
+        return False
+
+
+def test_the_firewall_lets_only_the_listed_sources_reach_a_port(host, address, listeners):
+    """The controller is outside the sources of port 18081 (refused with a reset, so clients fail fast), inside
+    those of 18082 (served); 18083 has no rule (untouched), and the host itself still reaches every port. The
+    rules come back when the unit restarts (as at boot) and are nftables', checked by nft before use."""
+    assert (reaches(address, 18081), reaches(address, 18082), reaches(address, 18083)) == (False, True, True)
+    for port in listeners:
+        assert host.run(f"curl -s -o /dev/null -w '%{{http_code}}' http://127.0.0.1:{port}/").stdout == "200", port
+    unit = host.service("onprem-wandb-firewall")
+    assert unit.is_enabled and unit.is_running
+    host.run_test("systemctl restart onprem-wandb-firewall")
+    assert (reaches(address, 18081), reaches(address, 18082)) == (False, True)
+    table = host.run_test("nft list table inet onprem_wandb").stdout
+    assert "192.0.2.0/24" in table and "2001:db8::/32" in table and "198.51.100.7" in table, table
+    rules = host.file("/etc/onprem-wandb-firewall.nft")
+    assert rules.user == "root" and rules.mode == 0o644
+    host.run_test("nft --check --file /etc/onprem-wandb-firewall.nft")
+
+
 def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
     assert converge_check_run.rc == 0, converge_check_run.failure_messages()
     assert converge_check_run.changed == 0, converge_check_run.changed_tasks()
@@ -82,6 +128,17 @@ def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
         pytest.param({"common_service_accounts": [{"comment": "no name"}]},
                      ["common_service_accounts", "name"],
                      id="account-without-name"),
+        # Each rule is checked on its own: the three bad ones are all named in one run.
+        pytest.param({"common_firewall_rules": [{"name": "mysql", "port": 3306, "sources": ["10.0.0.0/33", "db.example"]},
+                                                {"name": "redis", "port": 6379, "sources": ["0.0.0.0/0"]},
+                                                {"name": "MinIO", "port": 70000, "sources": ["10.0.0.1"]}]},
+                     ['common_firewall_rules item', 'Not an address or CIDR: ["10.0.0.0/33", "db.example"]',
+                      '"sources": ["0.0.0.0/0"]', "none of them every address", '"name": "MinIO"', "port 1-65535"],
+                     id="firewall-bad-rules"),
+        pytest.param({"common_firewall_rules": [{"name": "a", "port": 3306, "sources": ["10.0.0.1"]},
+                                                {"name": "b", "port": 3306, "sources": ["10.0.0.2"]}]},
+                     ["common_firewall_rules is", "the ports ['tcp/3306', 'tcp/3306']"],
+                     id="firewall-port-twice"),
     ],
 )
 def test_bad_input_fails_before_any_change(extra_vars, fragments):

@@ -358,12 +358,13 @@ def addresses() -> dict:
     return json.loads((LAB / "addresses.json").read_text())
 
 
-def presigner(secrets, endpoint=ENDPOINT):
+def presigner(secrets, endpoint=ENDPOINT, access_key="wandb", secret_key=None):
+    """Presigned URLs as W&B makes them (W&B's key unless another pair is given)."""
     import boto3  # pylint: disable=import-outside-toplevel
     from botocore.config import Config  # pylint: disable=import-outside-toplevel
 
-    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="wandb",
-                      aws_secret_access_key=secrets["vault_minio_wandb_secret_key"], region_name="us-east-1",
+    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key,
+                      aws_secret_access_key=secret_key or secrets["vault_minio_wandb_secret_key"], region_name="us-east-1",
                       config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 
     def sign(operation, key):
@@ -514,6 +515,92 @@ def test_no_secret_in_any_output_or_report(secrets, verify_run, check_run):
         assert_no_secret(text, secrets, name)
     for path in report_dir.iterdir():
         assert_no_secret(path.read_text(errors="replace"), secrets, str(path))
+
+
+ROTATED = ("vault_mysql_user_password", "vault_redis_password", "vault_minio_wandb_secret_key", "vault_minio_root_password")
+
+
+def rewrite_vault(values: dict) -> None:
+    """The lab's vault.yml with new values, encrypted as an operator would (ansible-vault, never in clear on disk)."""
+    path = INVENTORY / "group_vars/all/vault.yml"
+    current = yaml.safe_load(subprocess.run([str(BIN / "ansible-vault"), "view", str(path)], env=lab_env(),
+                                            capture_output=True, text=True, check=True).stdout)
+    current.update(values)
+    subprocess.run([str(BIN / "ansible-vault"), "encrypt", "--output", str(path), "-"], env=lab_env(),
+                   input=yaml.safe_dump(current), capture_output=True, text=True, check=True)
+
+
+def credentials_work(secrets, addresses, values: dict) -> dict:
+    """Each rotated credential used as its user uses it: True where the service takes it."""
+    import pymysql  # pylint: disable=import-outside-toplevel
+    import redis  # pylint: disable=import-outside-toplevel
+
+    works = {}
+    mysql, cache = "onprem-wandb-lab-mysql", "onprem-wandb-lab-redis"
+    with connect_to(mysql, addresses[mysql]):
+        try:
+            pymysql.connect(host=mysql, user="wandb_local", password=values["vault_mysql_user_password"], connect_timeout=10,
+                            ssl={"ca": str(SERVICE_CA), "check_hostname": True}).close()
+            works["vault_mysql_user_password"] = True
+        except pymysql.err.OperationalError as error:
+            assert error.args[0] == 1045, error.args  # access denied, nothing else
+            works["vault_mysql_user_password"] = False
+    with connect_to(cache, addresses[cache]):
+        client = redis.Redis(host=cache, port=6379, password=values["vault_redis_password"], socket_timeout=5,
+                             ssl=True, ssl_ca_certs=str(SERVICE_CA), ssl_cert_reqs="required")
+        try:
+            works["vault_redis_password"] = client.ping()
+        except redis.exceptions.AuthenticationError:
+            works["vault_redis_password"] = False
+    # W&B's key and MinIO's root credentials, through the endpoint W&B is given (403 when refused).
+    for name, access_key in (("vault_minio_wandb_secret_key", "wandb"), ("vault_minio_root_password", secrets["vault_minio_root_user"])):
+        url = presigner(secrets, access_key=access_key, secret_key=values[name])("head_object", "onprem-wandb-probe/none")
+        status = endpoint_request(addresses, "HEAD", url)[0]
+        assert status in (403, 404), (name, status)
+        works[name] = status == 404
+    return works
+
+
+def test_new_vault_values_rotate_every_credential_end_to_end(secrets, addresses, tmp_path):
+    """The rotation an operator runs: new values in the vault, onprem.wandb.rotate_secrets. Each service takes
+    the new credential and refuses the old one, W&B's Kubernetes Secrets hold the new values and its
+    Deployments rolled to a new pod template, the run's own verify report is green, no value old or new is in
+    the output, and a second run changes nothing. (Later tests use the new values.)"""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+    old = {name: secrets[name] for name in ROTATED}
+    new = {name: f"Lab-rotated-{os.urandom(12).hex()}" for name in ROTATED}
+    get_resource()  # loads the lab's kubeconfig
+    apps = client.AppsV1Api()
+
+    def pod_templates():
+        return {d.metadata.name: (d.spec.template.metadata.annotations or {}).get("onprem.wandb/inputs-version")
+                for d in apps.list_namespaced_deployment("default").items
+                if (d.metadata.annotations or {}).get("meta.helm.sh/release-name") == "wandb"}
+
+    before = pod_templates()
+    assert before and None not in before.values(), before
+    rewrite_vault(new)
+    secrets.update(new)  # the fixture is the vault: later tests read the new values
+    report = tmp_path / "rotation"
+    run = run_playbook("onprem.wandb.rotate_secrets", extra_vars={"wandb_verify_report_dir": str(report)})
+    assert run.rc == 0, run.failure_messages() or run.stderr[-3000:]
+    assert json.loads((report / "lab-verify.json").read_text())["summary"]["passed"] is True
+    assert credentials_work(secrets, addresses, new) == dict.fromkeys(ROTATED, True)
+    assert credentials_work(secrets, addresses, old) == dict.fromkeys(ROTATED, False)
+    stored = {name: {key: base64.b64decode(value).decode() for key, value in
+                     client.CoreV1Api().read_namespaced_secret(name, "default").data.items()}
+              for name in ("wandb-mysql", "wandb-redis", "wandb-bucket")}
+    assert stored["wandb-mysql"]["password"] == new["vault_mysql_user_password"]
+    assert stored["wandb-redis"]["password"] == new["vault_redis_password"]
+    assert stored["wandb-bucket"]["SECRET_KEY"] == new["vault_minio_wandb_secret_key"]
+    after = pod_templates()
+    assert set(after) == set(before) and not set(after.values()) & set(before.values()), (before, after)
+    again = run_playbook("onprem.wandb.rotate_secrets", extra_vars={"wandb_verify_report_dir": str(tmp_path / "again")})
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks() or again.failure_messages()
+    for text, where in ((run.stdout + run.stderr, "the rotation's output"), (again.stdout + again.stderr, "the second run's output")):
+        assert_no_secret(text, secrets, where)
+        assert_no_secret(text, {f"old {name}": value for name, value in old.items()}, where)
 
 
 def lab_mysql(host, query):
