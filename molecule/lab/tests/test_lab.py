@@ -1,6 +1,7 @@
-"""The full-stack lab: the site file expands, site.yml converged every component, verify.yml is
-green for the whole stack and says precisely what breaks, check mode changes nothing, and the
-lab's vaulted secrets appear in no output or report."""
+"""The full-stack lab: the site file expands, site.yml converged every component, a rotation of every
+credential through the vault and onprem.wandb.rotate_secrets works end to end, verify.yml is green for the
+whole stack and says precisely what breaks, check mode changes nothing, and the lab's vaulted secrets
+(old and new) appear in no output or report."""
 
 from __future__ import annotations
 
@@ -44,20 +45,66 @@ def secrets() -> dict:
     return values
 
 
+ROTATED = ("vault_mysql_user_password", "vault_redis_password", "vault_minio_wandb_secret_key", "vault_minio_root_password")
+
+
 @pytest.fixture(scope="module")
-def verify_run(tmp_path_factory):
+def rotation(secrets, tmp_path_factory):
+    """The rotation an operator runs on the converged lab: new values for W&B's MySQL password, the Redis password,
+    MinIO's W&B key and root password in the vault, then onprem.wandb.rotate_secrets (which ends with the verify
+    report). Its report is the one the report tests read: the whole stack, checked with the new values. From here
+    on `secrets` holds the new values (the fixture is the vault)."""
+    old = {name: secrets[name] for name in ROTATED}
+    new = {name: f"Lab-rotated-{os.urandom(12).hex()}" for name in ROTATED}
+    before = platform_pod_templates()
+    rewrite_vault(new)
+    secrets.update(new)
     report_dir = tmp_path_factory.mktemp("report")
-    run = run_playbook("verify_report.yml", extra_vars={"wandb_verify_report_dir": str(report_dir)})
-    return run, report_dir
+    run = run_playbook("onprem.wandb.rotate_secrets", extra_vars={"wandb_verify_report_dir": str(report_dir)})
+    return {"run": run, "report_dir": report_dir, "old": old, "new": new, "pod_templates": before}
 
 
 @pytest.fixture(scope="module")
-def check_run():
-    """The site playbook in --check --diff with two of its stages selected by tag: the preflight of every
-    host, the side-by-side play (Redis in it), the operator and verify's report run in check mode. Each
-    role's own scenario runs the whole role in check mode on its converged hosts; the whole site in
-    check mode here cost 330 s of CI time for no other finding."""
-    return run_playbook("converge.yml", check=True, diff=True, args=["--tags", "redis,operator"])
+def verify_run(rotation):
+    return rotation["run"], rotation["report_dir"]
+
+
+class RunnerRun:
+    """What the tests read of a run made through ansible-runner, from its events (as AWX reads a job's)."""
+
+    def __init__(self, runner, report_dir: Path):
+        self.rc, self.report_dir = runner.rc, report_dir
+        self.events = list(runner.events)
+        self.stdout, self.stderr = runner.stdout.read(), runner.stderr.read()
+        (stats,) = [event["event_data"] for event in self.events if event["event"] == "playbook_on_stats"]
+        self.changed = sum(stats.get("changed", {}).values())
+
+    def changed_tasks(self):
+        return [(event["event_data"]["task"], event["event_data"]["host"]) for event in self.events
+                if event["event"] == "runner_on_ok" and event["event_data"]["res"].get("changed")]
+
+    def failure_messages(self):
+        return "\n".join(str(event["event_data"]["res"].get("msg")) for event in self.events
+                         if event["event"] == "runner_on_failed" and not event["event_data"].get("ignore_errors"))
+
+
+@pytest.fixture(scope="module")
+def check_run(tmp_path_factory):
+    """onprem.wandb.site in --check --diff, run as AWX and Ansible Automation Platform run a job: through
+    ansible-runner (process isolation off), the site file as the inventory source, the vault password as a
+    credential gives it, the result read from runner's events. Two of its stages are selected by tag: the
+    preflight of every host, the side-by-side play (Redis in it), the operator and verify's report run in
+    check mode. (Each role's own scenario runs the whole role in check mode on its converged hosts; the
+    whole site in check mode here cost 330 s of CI time for no other finding.)"""
+    import ansible_runner  # pylint: disable=import-outside-toplevel
+
+    data = tmp_path_factory.mktemp("runner")
+    report_dir = data / "report"
+    runner = ansible_runner.run(private_data_dir=str(data), playbook="onprem.wandb.site", inventory=str(INVENTORY),
+                                cmdline="--check --diff --tags redis,operator", quiet=True,
+                                extravars={"wandb_verify_report_dir": str(report_dir)},
+                                envvars={"ANSIBLE_VAULT_PASSWORD_FILE": str(LAB / "vault-password")})
+    return RunnerRun(runner, report_dir)
 
 
 def assert_no_secret(text: str, secrets: dict, where: str) -> None:
@@ -148,6 +195,84 @@ def test_verify_report_is_green_for_the_whole_stack(verify_run):
     assert minio_targets == {"https://s3.lab.test (pool of 4 nodes)", "https://s3.lab.test tls"}, minio_targets
     order = ["mysql", "minio", "redis", "proxy", "operator"]
     assert [line["component"] for line in lines] == sorted((line["component"] for line in lines), key=order.index)
+
+
+def rewrite_vault(values: dict) -> None:
+    """The lab's vault.yml with new values, encrypted as an operator would (ansible-vault, never in clear on disk)."""
+    path = INVENTORY / "group_vars/all/vault.yml"
+    current = yaml.safe_load(subprocess.run([str(BIN / "ansible-vault"), "view", str(path)], env=lab_env(),
+                                            capture_output=True, text=True, check=True).stdout)
+    current.update(values)
+    subprocess.run([str(BIN / "ansible-vault"), "encrypt", "--output", str(path), "-"], env=lab_env(),
+                   input=yaml.safe_dump(current), capture_output=True, text=True, check=True)
+
+
+def credentials_work(secrets, addresses, values: dict) -> dict:
+    """Each rotated credential used as its user uses it: True where the service takes it."""
+    import pymysql  # pylint: disable=import-outside-toplevel
+    import redis  # pylint: disable=import-outside-toplevel
+
+    works = {}
+    mysql, cache = "onprem-wandb-lab-mysql", "onprem-wandb-lab-redis"
+    with connect_to(mysql, addresses[mysql]):
+        try:
+            pymysql.connect(host=mysql, user="wandb_local", password=values["vault_mysql_user_password"], connect_timeout=10,
+                            ssl={"ca": str(SERVICE_CA), "check_hostname": True}).close()
+            works["vault_mysql_user_password"] = True
+        except pymysql.err.OperationalError as error:
+            assert error.args[0] == 1045, error.args  # access denied, nothing else
+            works["vault_mysql_user_password"] = False
+    with connect_to(cache, addresses[cache]):
+        client = redis.Redis(host=cache, port=6379, password=values["vault_redis_password"], socket_timeout=5,
+                             ssl=True, ssl_ca_certs=str(SERVICE_CA), ssl_cert_reqs="required")
+        try:
+            works["vault_redis_password"] = client.ping()
+        except redis.exceptions.AuthenticationError:
+            works["vault_redis_password"] = False
+    # W&B's key and MinIO's root credentials, through the endpoint W&B is given (403 when refused).
+    for name, access_key in (("vault_minio_wandb_secret_key", "wandb"), ("vault_minio_root_password", secrets["vault_minio_root_user"])):
+        url = presigner(secrets, access_key=access_key, secret_key=values[name])("head_object", "onprem-wandb-probe/none")
+        status = endpoint_request(addresses, "HEAD", url)[0]
+        assert status in (403, 404), (name, status)
+        works[name] = status == 404
+    return works
+
+
+def platform_pod_templates():
+    """Each platform Deployment's pod-template inputs version (a hash of the Secrets' versions W&B's pods read)."""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+    get_resource()  # loads the lab's kubeconfig
+    return {d.metadata.name: (d.spec.template.metadata.annotations or {}).get("onprem.wandb/inputs-version")
+            for d in client.AppsV1Api().list_namespaced_deployment("default").items
+            if (d.metadata.annotations or {}).get("meta.helm.sh/release-name") == "wandb"}
+
+
+def test_new_vault_values_rotate_every_credential_end_to_end(rotation, secrets, addresses, tmp_path):
+    """After the rotation (the `rotation` fixture): each service takes the new credential and refuses the old one,
+    W&B's Kubernetes Secrets hold the new values and every platform Deployment rolled to a new pod template, no
+    value old or new is in the output, and a second run changes nothing. (Its verify report is
+    test_verify_report_is_green_for_the_whole_stack's.)"""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+    run, new, old = rotation["run"], rotation["new"], rotation["old"]
+    assert run.rc == 0, run.failure_messages() or run.stderr[-3000:]
+    assert credentials_work(secrets, addresses, new) == dict.fromkeys(ROTATED, True)
+    assert credentials_work(secrets, addresses, old) == dict.fromkeys(ROTATED, False)
+    stored = {name: {key: base64.b64decode(value).decode() for key, value in
+                     client.CoreV1Api().read_namespaced_secret(name, "default").data.items()}
+              for name in ("wandb-mysql", "wandb-redis", "wandb-bucket")}
+    assert stored["wandb-mysql"]["password"] == new["vault_mysql_user_password"]
+    assert stored["wandb-redis"]["password"] == new["vault_redis_password"]
+    assert stored["wandb-bucket"]["SECRET_KEY"] == new["vault_minio_wandb_secret_key"]
+    before, after = rotation["pod_templates"], platform_pod_templates()
+    assert before and None not in before.values(), before
+    assert set(after) == set(before) and not set(after.values()) & set(before.values()), (before, after)
+    again = run_playbook("onprem.wandb.rotate_secrets", extra_vars={"wandb_verify_report_dir": str(tmp_path)})
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks() or again.failure_messages()
+    for text, where in ((run.stdout + run.stderr, "the rotation's output"), (again.stdout + again.stderr, "the second run's output")):
+        assert_no_secret(text, secrets, where)
+        assert_no_secret(text, {f"old {name}": value for name, value in old.items()}, where)
 
 
 def test_the_re_run_command_the_lab_prints_works_pasted_in_a_clean_shell(tmp_path):
@@ -505,102 +630,24 @@ def test_the_endpoint_survives_the_loss_of_a_node(minio2_down, secrets, addresse
 
 
 def test_check_mode_on_the_converged_lab_changes_nothing(check_run):
-    assert check_run.rc == 0, check_run.failure_messages() or check_run.stderr[-3000:]
+    """Through ansible-runner (check_run): 0 changed by its events, and verify's report written and passed for
+    the stages the run selected."""
+    assert check_run.rc == 0, check_run.failure_messages() or check_run.stdout[-3000:]
     assert check_run.changed == 0, check_run.changed_tasks()
+    assert any(event["event"] == "runner_on_ok" and event["event_data"]["task"] == "Print the checklist"
+               for event in check_run.events)
+    report = json.loads((check_run.report_dir / "lab-verify.json").read_text())
+    assert report["summary"]["passed"] is True, report["verdict"]
+    assert {line["component"] for line in report["checks"]} == {"redis", "operator"}, report["checks"]
 
 
-def test_no_secret_in_any_output_or_report(secrets, verify_run, check_run):
+def test_no_secret_in_any_output_or_report(secrets, rotation, verify_run, check_run):
     run, report_dir = verify_run
+    secrets = {**secrets, **{f"old {name}": value for name, value in rotation["old"].items()}}
     for name, text in (("the verify run", run.stdout + run.stderr), ("the check-mode run", check_run.stdout + check_run.stderr)):
         assert_no_secret(text, secrets, name)
     for path in report_dir.iterdir():
         assert_no_secret(path.read_text(errors="replace"), secrets, str(path))
-
-
-ROTATED = ("vault_mysql_user_password", "vault_redis_password", "vault_minio_wandb_secret_key", "vault_minio_root_password")
-
-
-def rewrite_vault(values: dict) -> None:
-    """The lab's vault.yml with new values, encrypted as an operator would (ansible-vault, never in clear on disk)."""
-    path = INVENTORY / "group_vars/all/vault.yml"
-    current = yaml.safe_load(subprocess.run([str(BIN / "ansible-vault"), "view", str(path)], env=lab_env(),
-                                            capture_output=True, text=True, check=True).stdout)
-    current.update(values)
-    subprocess.run([str(BIN / "ansible-vault"), "encrypt", "--output", str(path), "-"], env=lab_env(),
-                   input=yaml.safe_dump(current), capture_output=True, text=True, check=True)
-
-
-def credentials_work(secrets, addresses, values: dict) -> dict:
-    """Each rotated credential used as its user uses it: True where the service takes it."""
-    import pymysql  # pylint: disable=import-outside-toplevel
-    import redis  # pylint: disable=import-outside-toplevel
-
-    works = {}
-    mysql, cache = "onprem-wandb-lab-mysql", "onprem-wandb-lab-redis"
-    with connect_to(mysql, addresses[mysql]):
-        try:
-            pymysql.connect(host=mysql, user="wandb_local", password=values["vault_mysql_user_password"], connect_timeout=10,
-                            ssl={"ca": str(SERVICE_CA), "check_hostname": True}).close()
-            works["vault_mysql_user_password"] = True
-        except pymysql.err.OperationalError as error:
-            assert error.args[0] == 1045, error.args  # access denied, nothing else
-            works["vault_mysql_user_password"] = False
-    with connect_to(cache, addresses[cache]):
-        client = redis.Redis(host=cache, port=6379, password=values["vault_redis_password"], socket_timeout=5,
-                             ssl=True, ssl_ca_certs=str(SERVICE_CA), ssl_cert_reqs="required")
-        try:
-            works["vault_redis_password"] = client.ping()
-        except redis.exceptions.AuthenticationError:
-            works["vault_redis_password"] = False
-    # W&B's key and MinIO's root credentials, through the endpoint W&B is given (403 when refused).
-    for name, access_key in (("vault_minio_wandb_secret_key", "wandb"), ("vault_minio_root_password", secrets["vault_minio_root_user"])):
-        url = presigner(secrets, access_key=access_key, secret_key=values[name])("head_object", "onprem-wandb-probe/none")
-        status = endpoint_request(addresses, "HEAD", url)[0]
-        assert status in (403, 404), (name, status)
-        works[name] = status == 404
-    return works
-
-
-def test_new_vault_values_rotate_every_credential_end_to_end(secrets, addresses, tmp_path):
-    """The rotation an operator runs: new values in the vault, onprem.wandb.rotate_secrets. Each service takes
-    the new credential and refuses the old one, W&B's Kubernetes Secrets hold the new values and its
-    Deployments rolled to a new pod template, the run's own verify report is green, no value old or new is in
-    the output, and a second run changes nothing. (Later tests use the new values.)"""
-    from kubernetes import client  # pylint: disable=import-outside-toplevel
-
-    old = {name: secrets[name] for name in ROTATED}
-    new = {name: f"Lab-rotated-{os.urandom(12).hex()}" for name in ROTATED}
-    get_resource()  # loads the lab's kubeconfig
-    apps = client.AppsV1Api()
-
-    def pod_templates():
-        return {d.metadata.name: (d.spec.template.metadata.annotations or {}).get("onprem.wandb/inputs-version")
-                for d in apps.list_namespaced_deployment("default").items
-                if (d.metadata.annotations or {}).get("meta.helm.sh/release-name") == "wandb"}
-
-    before = pod_templates()
-    assert before and None not in before.values(), before
-    rewrite_vault(new)
-    secrets.update(new)  # the fixture is the vault: later tests read the new values
-    report = tmp_path / "rotation"
-    run = run_playbook("onprem.wandb.rotate_secrets", extra_vars={"wandb_verify_report_dir": str(report)})
-    assert run.rc == 0, run.failure_messages() or run.stderr[-3000:]
-    assert json.loads((report / "lab-verify.json").read_text())["summary"]["passed"] is True
-    assert credentials_work(secrets, addresses, new) == dict.fromkeys(ROTATED, True)
-    assert credentials_work(secrets, addresses, old) == dict.fromkeys(ROTATED, False)
-    stored = {name: {key: base64.b64decode(value).decode() for key, value in
-                     client.CoreV1Api().read_namespaced_secret(name, "default").data.items()}
-              for name in ("wandb-mysql", "wandb-redis", "wandb-bucket")}
-    assert stored["wandb-mysql"]["password"] == new["vault_mysql_user_password"]
-    assert stored["wandb-redis"]["password"] == new["vault_redis_password"]
-    assert stored["wandb-bucket"]["SECRET_KEY"] == new["vault_minio_wandb_secret_key"]
-    after = pod_templates()
-    assert set(after) == set(before) and not set(after.values()) & set(before.values()), (before, after)
-    again = run_playbook("onprem.wandb.rotate_secrets", extra_vars={"wandb_verify_report_dir": str(tmp_path / "again")})
-    assert again.rc == 0 and again.changed == 0, again.changed_tasks() or again.failure_messages()
-    for text, where in ((run.stdout + run.stderr, "the rotation's output"), (again.stdout + again.stderr, "the second run's output")):
-        assert_no_secret(text, secrets, where)
-        assert_no_secret(text, {f"old {name}": value for name, value in old.items()}, where)
 
 
 def lab_mysql(host, query):

@@ -12,6 +12,7 @@ import pytest
 import testinfra
 import yaml
 from playbook_run import assert_rejected_before_change, run_playbook
+from pki import write_test_pki
 
 from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import minimum, parse_version, required_settings
 
@@ -254,6 +255,16 @@ def test_bad_input_fails_before_any_change(extra_vars, fragments):
     run = run_playbook("bad_input.yml", extra_vars=extra_vars)
     assert_rejected_before_change(run, *fragments)
     assert PASSWORD not in run.stdout + run.stderr
+
+
+def test_an_expired_certificate_is_refused_before_any_change(tmp_path):
+    """The site's certificate file is read on the controller: past its end (or within mysql_tls_cert_min_days of
+    it), MySQL is never given it."""
+    pki = write_test_pki(tmp_path, "onprem-wandb-mysql", days=-2)
+    run = run_playbook("bad_input.yml", extra_vars={**GOOD, "mysql_tls_cert_src": pki["cert"], "mysql_tls_key_src": pki["key"],
+                                                    "mysql_tls_ca_src": pki["ca"]})
+    assert_rejected_before_change(run, f"mysql_tls_cert_src {pki['cert']} is valid from", "and has expired",
+                                  "mysql_tls_cert_min_days=14")
 
 
 def test_the_site_preflight_refuses_mysql_and_redis_sized_for_the_same_memory():

@@ -246,6 +246,16 @@ def test_a_key_that_does_not_match_its_certificate_fails_before_redis_is_touched
         assert back.rc == 0, back.failure_messages()
 
 
+def test_a_certificate_within_its_minimum_days_is_refused_before_any_change(address, tmp_path):
+    """The site's certificate file is read on the controller: 5 days left, redis_tls_cert_min_days 14 (verify would
+    fail it within days): Redis is never given it."""
+    pki = write_test_pki(tmp_path, "onprem-wandb-redis", address, days=5)
+    run = run_playbook("converge.yml", extra_vars={"redis_tls_cert_src": pki["cert"], "redis_tls_key_src": pki["key"],
+                                                   "redis_tls_ca_src": pki["ca"]})
+    assert_rejected_before_change(run, f"redis_tls_cert_src {pki['cert']} is valid from", "redis_tls_cert_min_days=14 more days")
+    assert "has expired" not in run.failure_messages()
+
+
 def test_tls_variant(host, address, tls_files):
     tls_vars = {"redis_tls_cert_src": tls_files["cert"], "redis_tls_key_src": tls_files["key"],
                 "redis_tls_ca_src": tls_files["ca"]}
