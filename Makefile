@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup test lint sanity unit build molecule
+.PHONY: help setup test lint sanity unit build matrix molecule
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -25,7 +25,10 @@ unit:  ## pytest unit tests of pure logic
 build:  ## Build the collection tarball, install it and syntax-check every playbook by FQCN
 	bash tests/run.sh build
 
-molecule:  ## Every Molecule scenario (create, converge, idempotence, verify, destroy)
+matrix:  ## The other ansible-core versions (tests/matrix): sanity and unit tests on each, the common scenario on the newest
+	bash tests/run.sh matrix
+
+molecule:  ## Every Molecule scenario (create, converge, idempotence, verify, destroy), with the matrix legs
 	bash tests/run.sh molecule
 
 .PHONY: lab lab-down lab-info

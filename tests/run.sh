@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The project's one test command (`make test`): set up everything a fresh machine lacks, then run
 # ansible-lint, ansible-test sanity, the unit tests, the collection build check and every Molecule
-# scenario, in that order. Prints each stage as it starts and a timing table at the end.
-# Usage: tests/run.sh [STAGE...]   stages: setup lint sanity unit build molecule (default: all)
+# scenario, in that order; the molecule stage also runs the ansible-core matrix legs (sanity, unit tests
+# and the common scenario on each other declared core) in its lanes. Prints each stage as it starts and
+# a timing table at the end.
+# Usage: tests/run.sh [STAGE...]   stages: setup lint sanity unit build matrix molecule
+#   (default: setup lint sanity unit build molecule; `matrix` runs the legs alone, one after the other;
+#   ONPREM_WANDB_MATRIX=0 leaves them out of the molecule stage)
 set -euo pipefail
 # shellcheck source=tests/rig/lib.sh
 . "$(dirname "$0")/rig/lib.sh"
@@ -15,7 +19,8 @@ stage() {
     local name="$1"
     shift
     local start rc=0
-    log "==== stage ${name}: start"
+    # A stage run for a parent run.sh: the parent prints its start and end.
+    [ -n "${ONPREM_WANDB_TIMINGS_FILE:-}" ] || log "==== stage ${name}: start"
     start=$(date +%s)
     "$@" || rc=$?
     timings+=("$(printf '%-10s %5ss  %s' "${name}" "$(( $(date +%s) - start ))" "$([ "${rc}" = 0 ] && echo ok || echo FAILED)")")
@@ -24,10 +29,15 @@ stage() {
         summary
         exit "${rc}"
     fi
-    log "==== stage ${name}: ok"
+    [ -n "${ONPREM_WANDB_TIMINGS_FILE:-}" ] || log "==== stage ${name}: ok"
 }
 
 summary() {
+    if [ -n "${ONPREM_WANDB_TIMINGS_FILE:-}" ]; then
+        # A stage run for a parent run.sh (the lanes beside the checks): the parent prints the table.
+        printf '%s\n' "${timings[@]}" > "${ONPREM_WANDB_TIMINGS_FILE}"
+        return 0
+    fi
     log "==== timings (total $(( $(date +%s) - overall_start ))s)"
     printf '  %s\n' "${timings[@]}" >&2
 }
@@ -59,19 +69,59 @@ do_lint() {
     (cd "${REPO_ROOT}" && ANSIBLE_INVENTORY_UNPARSED_FAILED=false ansible-lint --profile production)
 }
 
-do_sanity() {
-    # ansible-test needs the collection at ansible_collections/<ns>/<name>: test a copy of the
-    # tracked and new (not ignored) files, as a fresh clone would have them.
-    local root="${ONPREM_WANDB_CACHE}/sanity/ansible_collections/onprem/wandb"
+sanity_with() {
+    # ansible-test sanity from VENV's ansible-core on PYTHON (X.Y) in a copy of the tracked and new
+    # (not ignored) files at ansible_collections/<ns>/<name>, as a fresh clone would have them.
+    local venv="$1" python="$2" root
+    root="${ONPREM_WANDB_CACHE}/sanity/$(basename "$(readlink -f "${venv}")")/ansible_collections/onprem/wandb"
     rm -rf "${root}"
     mkdir -p "${root}"
     (cd "${REPO_ROOT}" && git ls-files -z --cached --others --exclude-standard \
         | tar --null --ignore-failed-read -T - -cf -) | tar -C "${root}" -xf -
-    (cd "${root}" && git init -q && git add -A && ansible-test sanity --venv --python 3.11 --color no)
+    (cd "${root}" && git init -q && git add -A && "${venv}/bin/ansible-test" sanity --venv --python "${python}" --color no)
+}
+
+do_sanity() {
+    sanity_with "${VENV}" 3.11
 }
 
 do_unit() {
     (cd "${REPO_ROOT}" && python -m pytest -q)
+}
+
+# The ansible-core support matrix: the default pins (.venv) run the whole suite; each other declared
+# core (tests/matrix/core-X.Y.txt, its venv .venv-core-X.Y from setup) runs ansible-test sanity and the
+# unit tests, and the newest also the common scenario (its converge, idempotence, check mode, firewall
+# and a check module run). meta/runtime.yml's requires_ansible names the oldest: the default pins.
+matrix_legs() {
+    local leg
+    for leg in "${REPO_ROOT}"/tests/matrix/core-*.txt; do basename "${leg}" .txt; done | sort -V
+}
+
+matrix_leg() {
+    # One leg, e.g. core-2.21. Waits for the default pins' common scenario to finish first when it runs
+    # in the other lane (same container names); LOGS is the molecule stage's log directory, if any.
+    local leg="$1" logs="${2:-}" venv pyver newest
+    venv="${REPO_ROOT}/.venv-${leg}"
+    [ -x "${venv}/bin/ansible-test" ] || { log "ERROR: ${leg}: no ${venv} (run: make setup)"; return 1; }
+    pyver=$(sed -n 's/^# python: *\([0-9.]*\).*/\1/p' "${REPO_ROOT}/tests/matrix/${leg}.txt")
+    newest=$(matrix_legs | tail -n 1)
+    log "matrix ${leg}: $("${venv}/bin/ansible" --version | head -n 1) on Python ${pyver}: sanity"
+    # Each step ends the leg when it fails: errexit does not apply in a function called as `... || rc=$?`.
+    sanity_with "${venv}" "${pyver}" || return 1
+    log "matrix ${leg}: unit tests"
+    (cd "${REPO_ROOT}" && "${venv}/bin/python" -m pytest -q -p no:cacheprovider) || return 1
+    [ "${leg}" = "${newest}" ] || return 0
+    if [ -n "${logs}" ] && [ -d "${logs}/claim.common" ]; then
+        while [ ! -f "${logs}/common.time" ]; do sleep 5; done
+    fi
+    log "matrix ${leg}: the common scenario"
+    (cd "${REPO_ROOT}" && PATH="${venv}/bin:${PATH}" VIRTUAL_ENV="${venv}" "${venv}/bin/molecule" test -s common)
+}
+
+do_matrix() {
+    local leg
+    for leg in $(matrix_legs); do matrix_leg "${leg}" || return 1; done
 }
 
 do_build() {
@@ -129,7 +179,11 @@ run_scenario() {
     # One scenario, its whole output in its own log; the timing line in its own file.
     local scenario="$1" logs="$2" start rc=0
     start=$(date +%s)
-    (cd "${REPO_ROOT}" && molecule test -s "${scenario}") > "${logs}/${scenario}.log" 2>&1 || rc=$?
+    if [[ "${scenario}" == core-* ]]; then
+        (matrix_leg "${scenario}" "${logs}") > "${logs}/${scenario}.log" 2>&1 || rc=$?
+    else
+        (cd "${REPO_ROOT}" && molecule test -s "${scenario}") > "${logs}/${scenario}.log" 2>&1 || rc=$?
+    fi
     printf '  %-18s %5ss  %s\n' "${scenario}" "$(( $(date +%s) - start ))" "$([ "${rc}" = 0 ] && echo ok || echo FAILED)" \
         > "${logs}/${scenario}.time"
     return "${rc}"
@@ -153,7 +207,7 @@ molecule_lane() {
 }
 
 do_molecule() {
-    local scenario logs lane lanes=() order=() failed=()
+    local scenario logs lane lanes=() order=() failed=() legs=()
     # The full-stack scenario (molecule/lab) reads the lab directory: its vaulted secrets and inventory.
     bash "${REPO_ROOT}/tests/lab/lab.sh" init
     export ONPREM_WANDB_LAB_DIR="${ONPREM_WANDB_LAB_DIR:-${ONPREM_WANDB_CACHE}/lab}"
@@ -164,6 +218,22 @@ do_molecule() {
         scenario="$(basename "$(dirname "${scenario}")")"
         [[ " ${order[*]} " == *" ${scenario} "* ]] || order+=("${scenario}")
     done
+    # ONPREM_WANDB_SCENARIOS="a b": only these scenarios (in the order above).
+    if [ -n "${ONPREM_WANDB_SCENARIOS:-}" ]; then
+        local wanted=() known
+        for known in "${order[@]}"; do
+            [[ " ${ONPREM_WANDB_SCENARIOS} " == *" ${known} "* ]] && wanted+=("${known}")
+        done
+        for scenario in ${ONPREM_WANDB_SCENARIOS}; do
+            [[ " ${order[*]} " == *" ${scenario} "* ]] || die "ONPREM_WANDB_SCENARIOS: no scenario '${scenario}' (molecule/*)"
+        done
+        order=("${wanted[@]}")
+    fi
+    # The ansible-core matrix legs fill the lanes' ends (ONPREM_WANDB_MATRIX=0: scenarios only).
+    if [ "${ONPREM_WANDB_MATRIX:-1}" != 0 ]; then
+        read -r -a legs <<< "$(matrix_legs | tr '\n' ' ')"
+        order+=("${legs[@]}")
+    fi
     # Scenarios are independent (their own containers, network, Molecule state and secrets), and one
     # alone leaves about a third of two cores idle while services start and playbooks wait on hosts:
     # ONPREM_WANDB_MOLECULE_JOBS lanes (default 2) run them side by side. 1 runs them one by one.
@@ -192,19 +262,72 @@ do_molecule() {
     rm -rf "${logs}"
 }
 
-ready=""
+# When a run has the molecule stage and stages before it (make test), the Molecule lanes start right
+# after setup, in their own process group, and the checks before them run beside them at a lower CPU
+# priority: they fill the cycles the lanes leave idle while services start and playbooks wait, and a
+# failing check still stops the run within minutes (the lanes are killed). ONPREM_WANDB_OVERLAP=0 runs
+# the stages one after the other.
+molecule_pid=""
+molecule_timings=""
+trap '[ -z "${molecule_pid}" ] || kill -- "-${molecule_pid}" 2>/dev/null || true' EXIT
+
+start_molecule_beside() {
+    molecule_timings="$(mktemp)"
+    molecule_start=$(date +%s)
+    log "==== stage molecule: start (its lanes run beside the stages before it; their output comes as each ends)"
+    ONPREM_WANDB_READY=1 ONPREM_WANDB_TIMINGS_FILE="${molecule_timings}" setsid bash "${BASH_SOURCE[0]}" molecule &
+    molecule_pid=$!
+}
+
+finish_molecule_beside() {
+    local rc=0 line
+    wait "${molecule_pid}" || rc=$?
+    molecule_pid=""
+    while IFS= read -r line; do
+        # The child's own table: its stage lines (setup check, molecule) and one per scenario.
+        timings+=("${line}")
+    done < "${molecule_timings}"
+    rm -f "${molecule_timings}"
+    log "==== stage molecule: $([ "${rc}" = 0 ] && echo ok || echo "FAILED (rc=${rc})") ($(( $(date +%s) - molecule_start ))s since it started)"
+    if [ "${rc}" != 0 ]; then
+        summary
+        exit "${rc}"
+    fi
+}
+
+# With the matrix stage in the same run, the molecule stage leaves its legs out (they run once).
+[[ " ${stages[*]} " == *" matrix "* ]] && export ONPREM_WANDB_MATRIX=0
+overlap=""
+if [ "${ONPREM_WANDB_OVERLAP:-1}" != 0 ] && [[ " ${stages[*]} " == *" molecule "* ]]; then
+    for name in lint sanity unit build matrix; do
+        [[ " ${stages[*]} " == *" ${name} "* ]] && overlap=1
+    done
+fi
+
+# Set by a parent run.sh that did the setup already.
+ready="${ONPREM_WANDB_READY:-}"
 for name in "${stages[@]}"; do
     case "${name}" in
         setup) stage setup do_setup; ready=1 ;;
-        lint | sanity | unit | build | molecule)
+        lint | sanity | unit | build | matrix | molecule)
             # A stage run alone still needs the venv (cheap when present) and, on a new machine, the rest.
             if [ -z "${ready}" ]; then
                 if [ -x "${VENV}/bin/ansible" ]; then bash "${RIG_DIR}/setup-venv.sh"; else stage setup do_setup; fi
                 ready=1
             fi
             rig_activate
+            if [ -n "${overlap}" ]; then
+                if [ "${name}" = molecule ]; then
+                    [ -n "${molecule_pid}" ] || start_molecule_beside
+                    finish_molecule_beside
+                    continue
+                fi
+                [ -n "${molecule_pid}" ] || start_molecule_beside
+                stage "${name}" env ONPREM_WANDB_READY=1 ONPREM_WANDB_TIMINGS_FILE=/dev/null nice -n 10 bash "${BASH_SOURCE[0]}" "${name}"
+                continue
+            fi
             stage "${name}" "do_${name}" ;;
-        *) die "unknown stage ${name} (stages: setup lint sanity unit build molecule)" ;;
+        *) die "unknown stage ${name} (stages: setup lint sanity unit build matrix molecule)" ;;
     esac
 done
 summary

@@ -11,9 +11,11 @@ name: verify_report
 short_description: Render verify report lines as a checklist, Markdown or a JSON-ready report
 version_added: 0.1.0
 description:
-  - Renders the lines of P(onprem.wandb.verify_lines#filter) as the checklist C(verify.yml) prints
-    (a line per check with a mark and a one-line reason, then the verdict), as a Markdown report
-    (a table per component) or as the JSON report (summary, context and every line).
+  - Renders the lines of P(onprem.wandb.verify_lines#filter) as a checklist (a line per check with a
+    mark and a one-line reason, then the verdict), as the summary C(verify.yml) prints (a line per
+    component with its worst mark and counts, every check that did not pass in full, where the report
+    is, the verdict), as a Markdown report (a table per component) or as the JSON report (summary,
+    context and every line).
   - The lines are rendered in a stable order whatever order the hosts answered in, so two runs
     against the same site give the same report - by component (V(mysql), V(minio), V(redis),
     V(proxy), V(operator), then any other by name), then by target; a target's checks keep their order.
@@ -26,10 +28,10 @@ options:
     elements: dict
     required: true
   format:
-    description: C(text), C(markdown) or C(json) (a dict, for P(ansible.builtin.to_nice_json#filter)).
+    description: C(text), C(summary), C(markdown) or C(json) (a dict, for P(ansible.builtin.to_nice_json#filter)).
     type: str
     default: text
-    choices: [text, markdown, json]
+    choices: [text, summary, markdown, json]
   title:
     description: The report's title.
     type: str
@@ -46,6 +48,9 @@ options:
         line and the report must not pass on what remains.
     type: dict
     default: {}
+  report_path:
+    description: With C(summary), where the whole report is (printed before the verdict).
+    type: str
 author:
   - onprem.wandb maintainers (@onprem)
 """
@@ -54,6 +59,10 @@ EXAMPLES = r"""
 - name: Print the checklist
   ansible.builtin.debug:
     msg: "{{ (lines | onprem.wandb.verify_report('text')).splitlines() }}"
+
+- name: Print a line per component and what did not pass
+  ansible.builtin.debug:
+    msg: "{{ (lines | onprem.wandb.verify_report('summary', report_path='/tmp/verify.md')).splitlines() }}"
 
 - name: Write the Markdown report
   ansible.builtin.copy:
@@ -64,7 +73,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The checklist or Markdown text, or the report dict (C(title), C(context), C(summary), C(verdict), C(checks)).
+  description: The checklist, summary or Markdown text, or the report dict (C(title), C(context), C(summary), C(verdict), C(checks)).
   type: raw
 """
 
@@ -73,6 +82,7 @@ from ansible_collections.onprem.wandb.plugins.plugin_utils.report import (
     MARKS,
     ordered,
     render_markdown,
+    render_summary,
     render_text,
     report,
     unanswered,
@@ -81,7 +91,8 @@ from ansible_collections.onprem.wandb.plugins.plugin_utils.report import (
 LINE_KEYS = ("component", "target", "check", "status", "reason")
 
 
-def verify_report(lines, format="text", title="W&B infrastructure verify", context=None, expected=None):  # pylint: disable=redefined-builtin
+def verify_report(lines, format="text", title="W&B infrastructure verify", context=None, expected=None,  # pylint: disable=redefined-builtin
+                  report_path=None):
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
         raise AnsibleFilterError("verify_report: the input must be a list of verify_lines dicts")
     for line in lines:
@@ -95,11 +106,13 @@ def verify_report(lines, format="text", title="W&B infrastructure verify", conte
     lines = ordered(lines + unanswered(lines, expected))
     if format == "text":
         return render_text(lines, title)
+    if format == "summary":
+        return render_summary(lines, title, report_path)
     if format == "markdown":
         return render_markdown(lines, title, context)
     if format == "json":
         return report(lines, title, context)
-    raise AnsibleFilterError("verify_report: format must be text, markdown or json, got %r" % (format,))
+    raise AnsibleFilterError("verify_report: format must be text, summary, markdown or json, got %r" % (format,))
 
 
 class FilterModule(object):

@@ -112,9 +112,9 @@ import json
 import os
 import socket
 import ssl
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.onprem.wandb.plugins.module_utils.checklist import not_run, outcome
 from ansible_collections.onprem.wandb.plugins.module_utils.http_proxy import (
     FORGED_FORWARDED,

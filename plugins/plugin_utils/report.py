@@ -161,6 +161,31 @@ def render_text(lines, title="W&B infrastructure verify"):
     return "\n".join(line.rstrip() for line in out)
 
 
+def render_summary(lines, title="W&B infrastructure verify", report_path=None):
+    """The console's short form: a line per component (its worst mark and its counts), then every check
+    that did not pass in full (the checklist's line), where the whole report is, and the verdict."""
+    out = [title]
+    components = []
+    for item in lines:
+        if item["component"] not in components:
+            components.append(item["component"])
+    width = max([len(name) for name in components] + [9])
+    for name in components:
+        own = [item for item in lines if item["component"] == name]
+        counts = summary(own)["counts"]
+        worst = next(status for status in ("fail", "warn", "pass", "skip") if counts.get(status))
+        parts = ["%d %s" % (counts[status], word) for status, word in
+                 (("pass", "passed"), ("fail", "failed"), ("warn", "warnings"), ("skip", "not run")) if counts[status]]
+        out.append("%s %s  %d checks: %s" % (MARKS[worst], name.ljust(width), len(own), ", ".join(parts)))
+    rest = [item for item in lines if item["status"] != "pass"]
+    if rest:
+        out.extend(render_text(rest, title="").splitlines()[1:-1])
+    if report_path:
+        out.append("Every check: %s" % report_path)
+    out.append(verdict(lines))
+    return "\n".join(line.rstrip() for line in out)
+
+
 def _cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 

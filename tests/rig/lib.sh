@@ -57,3 +57,54 @@ rig_activate() {
     export ONPREM_WANDB_ARTIFACTS="${ONPREM_WANDB_CACHE}/artifacts"
     export PATH="${ONPREM_WANDB_CACHE}/bin:${PATH}"
 }
+
+# venv_from_requirements PYTHON REQUIREMENTS DIR: create (or reuse) DIR, a venv on PYTHON with the
+# pinned REQUIREMENTS; a venv is complete only once every pin installed (.complete).
+venv_from_requirements() {
+    local python="$1" req="$2" venv="$3" start
+    if [ -x "${venv}/bin/python" ] && [ -f "${venv}/.complete" ]; then
+        log "venv: ${venv} present"
+        return 0
+    fi
+    log "venv: creating ${venv} from ${req#"${REPO_ROOT}"/} on $("${python}" --version 2>&1)"
+    start=$(date +%s)
+    rm -rf "${venv}"
+    mkdir -p "$(dirname "${venv}")"
+    "${python}" -m venv "${venv}"
+    "${venv}/bin/pip" install -q --upgrade pip wheel
+    "${venv}/bin/pip" install -q -r "${req}"
+    touch "${venv}/.complete"
+    log "venv: installed in $(( $(date +%s) - start ))s"
+}
+
+# ansible_test_pip_offline VENV: ansible-test --venv bootstraps pip with a script from a host this
+# machine cannot reach; give it the offline stand-in and the pip wheel (from PyPI) of the version
+# the ansible-test in VENV pins.
+ansible_test_pip_offline() {
+    local venv="$1" pip_version cache="${HOME}/.ansible/test/cache"
+    pip_version=$("${venv}/bin/python" -c 'import re, ansible_test, pathlib; p = pathlib.Path(ansible_test.__file__).parent / "_internal/python_requirements.py"; print(re.search(r"pip=.([0-9.]+).", p.read_text()).group(1))')
+    if ! ls "${cache}/pip-${pip_version}-"*.whl >/dev/null 2>&1; then
+        mkdir -p "${cache}"
+        "${venv}/bin/pip" download -q --no-deps --only-binary=:all: -d "${cache}" "pip==${pip_version}"
+    fi
+    install -m 0644 "${RIG_DIR}/get_pip_offline.py" "${cache}/get_pip_${pip_version//./_}.py"
+    log "venv: ansible-test pip ${pip_version} bootstrap ready in ${cache}"
+}
+
+# python_for VERSION: an interpreter for Python X.Y that runs: on PATH (a pyenv shim for a version
+# pyenv has not selected does not), else pyenv's newest X.Y.
+python_for() {
+    local version="$1" candidate dir candidates=()
+    candidates+=("$(command -v "python${version}" 2>/dev/null || true)")
+    # pyenv's X.Y.Z trees, newest first.
+    for dir in "${PYENV_ROOT:-${HOME}/.pyenv}/versions/${version}".*; do
+        [ -d "${dir}" ] && candidates=("${candidates[0]}" "${dir}/bin/python${version}" "${candidates[@]:1}")
+    done
+    for candidate in "${candidates[@]}"; do
+        if [ -n "${candidate}" ] && [ -x "${candidate}" ] && "${candidate}" -c 'import venv' >/dev/null 2>&1; then
+            printf '%s\n' "${candidate}"
+            return 0
+        fi
+    done
+    return 1
+}

@@ -61,7 +61,10 @@ class PlaybookRun:
         parts = []
         for name, host, result in self.failures():
             # A failed loop reports per item; its own msg only says that items failed.
-            items = [item for item in result.get("results", []) if item.get("failed")] or [result]
+            # ansible-core 2.21 leaves `failed` out of a loop item's result in callbacks (a registered result
+            # keeps it); a failed item still carries `exception` there.
+            items = ([item for item in result.get("results", []) if item.get("failed")]
+                     or [item for item in result.get("results", []) if "exception" in item] or [result])
             for item in items:
                 msg = item.get("msg", "")
                 if isinstance(msg, list):

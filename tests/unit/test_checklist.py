@@ -108,6 +108,22 @@ def test_text_checklist_marks_and_verdict():
     assert len({row.index(check) for row, check in zip(rows[1:5], S3["checks"])}) == 1
 
 
+def test_summary_is_a_line_per_component_then_what_did_not_pass():
+    lines = verify_lines(S3, "minio", "m1") + verify_lines({"passed": True, "checks": {"version": checklist.passed("Redis 7.0.15")}},
+                                                           "redis", "r1")
+    rows = verify_report(lines, "summary", title="lab verify", report_path="/tmp/r/lab-verify.md").splitlines()
+    assert rows[0] == "lab verify"
+    # Components in the report's order (minio before redis), each with its worst mark and its counts.
+    assert rows[1].split() == ["[FAIL]", "minio", "4", "checks:", "2", "passed,", "1", "failed,", "1", "not", "run"]
+    assert rows[2].split() == ["[PASS]", "redis", "1", "checks:", "1", "passed"]
+    # Then the checks that did not pass, as the checklist prints them, the report's place and the verdict.
+    assert rows[3].startswith("[FAIL] minio") and "the W&B origin is not allowed" in rows[3]
+    assert rows[4].startswith("[SKIP] minio") and rows[4].endswith("no origin given")
+    assert rows[5:] == ["Every check: /tmp/r/lab-verify.md", "FAILED: 3 passed, 1 failed, 0 warnings, 1 not run"]
+    passing = verify_report(lines[-1:], "summary").splitlines()
+    assert passing == ["W&B infrastructure verify", "[PASS] redis      1 checks: 1 passed", "PASSED: 1 passed, 0 failed, 0 warnings, 0 not run"]
+
+
 def test_markdown_and_json_reports():
     lines = verify_lines(S3, "minio", "m1") + verify_lines({"passed": True, "checks": {"version": checklist.passed("Redis 7.0.15")}},
                                                            "redis", "r|1")

@@ -119,3 +119,12 @@ def test_the_process_watch_sees_a_secret_in_another_process_s_argv_and_environme
         seen = watch.stop()
     assert watch.samples > 5
     assert "Argv-Secret-0d1f" in seen and "LEAKED=Env-Secret-7a2c" in seen
+
+
+def test_loop_failure_messages_on_ansible_core_2_21():
+    """2.21's callbacks drop `failed` from loop items (as its JSON callback printed a failed assert loop)."""
+    failed = {"failed": True, "msg": "One or more items failed",
+              "results": [{"item": 1, "msg": "item 1 bad", "exception": "(traceback unavailable)", "evaluated_to": False},
+                          {"item": 2, "msg": "All assertions passed"}]}
+    run = parse_report(report([("Check each", failed)]), 2)
+    assert run.failure_messages() == "h1 [Check each]: item 1 bad"

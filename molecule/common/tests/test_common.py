@@ -97,9 +97,28 @@ def test_the_firewall_lets_only_the_listed_sources_reach_a_port(host, address, l
     host.run_test("nft --check --file /etc/onprem-wandb-firewall.nft")
 
 
+def test_a_check_module_names_the_refused_port_and_the_port_without_tls(address, listeners):
+    """onprem.wandb.tls_endpoint_info from the controller, as verify runs it: on 18081 (the firewall resets the
+    controller) the handshake fails naming the refused connection; on 18082 a connection is made but no TLS
+    handshake (plain HTTP answers). Each failure names the endpoint; neither run fails the play."""
+    run = run_playbook("check_module.yml", extra_vars={"probe_address": address})
+    assert run.rc == 0, run.failure_messages()
+    (_name, _host, result), = [task for task in run.tasks if task[0] == "Check the TLS endpoint on each probe port"]
+    refused, plain = result["results"]
+    assert (refused["item"], plain["item"]) == (18081, 18082)
+    for outcome, port in ((refused, 18081), (plain, 18082)):
+        assert outcome["passed"] is False and outcome["changed"] is False, outcome
+        assert outcome["checks"]["handshake"]["status"] == "failed", outcome
+        assert outcome["failures"][0].startswith(f"common.example.test ({address}:{port}): no TLS handshake"), outcome
+    assert "Connection refused" in refused["checks"]["handshake"]["reason"], refused
+    assert "refused" not in plain["checks"]["handshake"]["reason"].lower(), plain
+
+
 def test_check_mode_on_converged_host_changes_nothing(converge_check_run):
+    """Also on the newest ansible-core of the matrix (tests/run.sh): nothing it deprecates is used."""
     assert converge_check_run.rc == 0, converge_check_run.failure_messages()
     assert converge_check_run.changed == 0, converge_check_run.changed_tasks()
+    assert "DEPRECATION" not in converge_check_run.stdout + converge_check_run.stderr, converge_check_run.stderr
 
 
 @pytest.mark.parametrize(

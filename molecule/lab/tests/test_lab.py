@@ -186,10 +186,16 @@ def test_verify_report_is_green_for_the_whole_stack(verify_run):
     assert report["summary"]["passed"] is True and report["verdict"].startswith("PASSED: ")
     markdown = (report_dir / "lab-verify.md").read_text()
     assert f"**{report['verdict']}**" in markdown and "## operator" in markdown
-    # The same checklist is printed: one line per check.
+    # The console shows the short form: a line per component with its count, each check that did not pass (here
+    # the warnings), where the report is, the verdict.
     printed = [result for name, _host, result in run.tasks if name == "Print the checklist"][0]["msg"].splitlines()
-    assert len(printed) == len(lines) + 2 and printed[-1] == report["verdict"]
-    assert [row.split()[1] for row in printed[1:-1]] == [line["component"] for line in lines]
+    components = list(dict.fromkeys(line["component"] for line in lines))
+    assert [row.split()[1:3] for row in printed[1:1 + len(components)]] == [
+        [name, str(sum(line["component"] == name for line in lines))] for name in components], printed
+    not_passed = [line for line in lines if line["status"] != "pass"]
+    assert [row.split()[:2] for row in printed[1 + len(components):-2]] == [
+        [f"[{line['status'].upper()}]", line["component"]] for line in not_passed], printed
+    assert printed[-2:] == [f"Every check: {report_dir}/lab-verify.md", report["verdict"]], printed
     # The object store was checked through the endpoint W&B is given, and its certificate too.
     minio_targets = {line["target"] for line in lines if line["component"] == "minio"}
     assert minio_targets == {"https://s3.lab.test (pool of 4 nodes)", "https://s3.lab.test tls"}, minio_targets
@@ -271,6 +277,7 @@ def test_new_vault_values_rotate_every_credential_end_to_end(rotation, secrets, 
     again = run_playbook("onprem.wandb.rotate_secrets", extra_vars={"wandb_verify_report_dir": str(tmp_path)})
     assert again.rc == 0 and again.changed == 0, again.changed_tasks() or again.failure_messages()
     for text, where in ((run.stdout + run.stderr, "the rotation's output"), (again.stdout + again.stderr, "the second run's output")):
+        assert "DEPRECATION" not in text, f"a deprecation warning in {where}"
         assert_no_secret(text, secrets, where)
         assert_no_secret(text, {f"old {name}": value for name, value in old.items()}, where)
 

@@ -68,6 +68,9 @@ def test_rerun_and_check_mode_change_nothing(converge_check_run):
     assert converge_check_run.changed == 0, converge_check_run.changed_tasks()
     again = run_playbook("converge.yml")
     assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+    # The account is registered by acme_account, the orders never modify it: no deprecation from community.crypto.
+    for run in (converge_check_run, again):
+        assert "DEPRECATION" not in run.stdout + run.stderr, run.stderr
 
 
 @pytest.mark.parametrize(
