@@ -104,7 +104,7 @@ matrix_leg() {
     local leg="$1" logs="${2:-}" venv pyver newest
     venv="${REPO_ROOT}/.venv-${leg}"
     [ -x "${venv}/bin/ansible-test" ] || { log "ERROR: ${leg}: no ${venv} (run: make setup)"; return 1; }
-    pyver=$(sed -n 's/^# python: *\([0-9.]*\).*/\1/p' "${REPO_ROOT}/tests/matrix/${leg}.txt")
+    pyver=$(matrix_python "${REPO_ROOT}/tests/matrix/${leg}.txt")
     newest=$(matrix_legs | tail -n 1)
     log "matrix ${leg}: $("${venv}/bin/ansible" --version | head -n 1) on Python ${pyver}: sanity"
     # Each step ends the leg when it fails: errexit does not apply in a function called as `... || rc=$?`.
@@ -284,7 +284,7 @@ finish_molecule_beside() {
     wait "${molecule_pid}" || rc=$?
     molecule_pid=""
     while IFS= read -r line; do
-        # The child's own table: its stage lines (setup check, molecule) and one per scenario.
+        # The child's own table: its molecule stage line and one per scenario and leg.
         timings+=("${line}")
     done < "${molecule_timings}"
     rm -f "${molecule_timings}"

@@ -91,6 +91,12 @@ ansible_test_pip_offline() {
     log "venv: ansible-test pip ${pip_version} bootstrap ready in ${cache}"
 }
 
+# matrix_python FILE: the Python X.Y a matrix leg's pins (tests/matrix/core-X.Y.txt) name on their
+# "# python:" line.
+matrix_python() {
+    sed -n 's/^# python: *\([0-9.]*\).*/\1/p' "$1"
+}
+
 # python_for VERSION: an interpreter for Python X.Y that runs: on PATH (a pyenv shim for a version
 # pyenv has not selected does not), else pyenv's newest X.Y.
 python_for() {

@@ -22,7 +22,7 @@ ln -sfn "${svenv}" "${REPO_ROOT}/.venv-sslyze"
 
 for mreq in "${REPO_ROOT}"/tests/matrix/core-*.txt; do
     leg=$(basename "${mreq}" .txt)
-    pyver=$(sed -n 's/^# python: *\([0-9.]*\).*/\1/p' "${mreq}")
+    pyver=$(matrix_python "${mreq}")
     [ -n "${pyver}" ] || die "${mreq}: no '# python: X.Y' line"
     python=$(python_for "${pyver}") \
         || die "${leg}: needs Python ${pyver} (ansible-core 2.20+ refuse 3.11): install python${pyver} or pyenv's ${pyver}"
