@@ -98,11 +98,11 @@ matrix_python() {
 }
 
 # python_for VERSION: an interpreter for Python X.Y that runs: on PATH (a pyenv shim for a version
-# pyenv has not selected does not), else pyenv's newest X.Y.
+# pyenv has not selected does not), else one of pyenv's X.Y trees.
 python_for() {
     local version="$1" candidate dir candidates=()
     candidates+=("$(command -v "python${version}" 2>/dev/null || true)")
-    # pyenv's X.Y.Z trees, newest first.
+    # pyenv's X.Y.Z trees after the one on PATH, in reverse name order (3.12.9 before 3.12.1).
     for dir in "${PYENV_ROOT:-${HOME}/.pyenv}/versions/${version}".*; do
         [ -d "${dir}" ] && candidates=("${candidates[0]}" "${dir}/bin/python${version}" "${candidates[@]:1}")
     done
