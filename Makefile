@@ -25,7 +25,7 @@ unit:  ## pytest unit tests of pure logic
 build:  ## Build the collection tarball, install it and syntax-check every playbook by FQCN
 	bash tests/run.sh build
 
-matrix:  ## The other ansible-core versions (tests/matrix): sanity and unit tests on each, the common scenario on the newest
+matrix:  ## The other ansible-core versions (tests/matrix): sanity and unit tests on each, the common scenario on the oldest
 	bash tests/run.sh matrix
 
 molecule:  ## Every Molecule scenario (create, converge, idempotence, verify, destroy), with the matrix legs

@@ -82,36 +82,36 @@ sanity_with() {
 }
 
 do_sanity() {
-    sanity_with "${VENV}" 3.11
+    sanity_with "${VENV}" "$(matrix_python "${REPO_ROOT}/tests/requirements.txt")"
 }
 
 do_unit() {
     (cd "${REPO_ROOT}" && python -m pytest -q)
 }
 
-# The ansible-core support matrix: the default pins (.venv) run the whole suite; each other declared
-# core (tests/matrix/core-X.Y.txt, its venv .venv-core-X.Y from setup) runs ansible-test sanity and the
-# unit tests, and the newest also the common scenario (its converge, idempotence, check mode, firewall
-# and a check module run). meta/runtime.yml's requires_ansible names the oldest: the default pins.
+# The ansible-core support matrix: the default pins (.venv, the newest core) run the whole suite; each
+# other declared core (tests/matrix/core-X.Y.txt, its venv .venv-core-X.Y from setup) runs ansible-test
+# sanity and the unit tests, and the oldest also the common scenario (its converge, idempotence, check
+# mode, firewall and a check module run). meta/runtime.yml's requires_ansible names the oldest leg.
 matrix_legs() {
     local leg
     for leg in "${REPO_ROOT}"/tests/matrix/core-*.txt; do basename "${leg}" .txt; done | sort -V
 }
 
 matrix_leg() {
-    # One leg, e.g. core-2.21. Waits for the default pins' common scenario to finish first when it runs
+    # One leg, e.g. core-2.19. Waits for the default pins' common scenario to finish first when it runs
     # in the other lane (same container names); LOGS is the molecule stage's log directory, if any.
-    local leg="$1" logs="${2:-}" venv pyver newest
+    local leg="$1" logs="${2:-}" venv pyver oldest
     venv="${REPO_ROOT}/.venv-${leg}"
     [ -x "${venv}/bin/ansible-test" ] || { log "ERROR: ${leg}: no ${venv} (run: make setup)"; return 1; }
     pyver=$(matrix_python "${REPO_ROOT}/tests/matrix/${leg}.txt")
-    newest=$(matrix_legs | tail -n 1)
+    oldest=$(matrix_legs | head -n 1)
     log "matrix ${leg}: $("${venv}/bin/ansible" --version | head -n 1) on Python ${pyver}: sanity"
     # Each step ends the leg when it fails: errexit does not apply in a function called as `... || rc=$?`.
     sanity_with "${venv}" "${pyver}" || return 1
     log "matrix ${leg}: unit tests"
     (cd "${REPO_ROOT}" && "${venv}/bin/python" -m pytest -q -p no:cacheprovider) || return 1
-    [ "${leg}" = "${newest}" ] || return 0
+    [ "${leg}" = "${oldest}" ] || return 0
     if [ -n "${logs}" ] && [ -d "${logs}/claim.common" ]; then
         while [ ! -f "${logs}/common.time" ]; do sleep 5; done
     fi
@@ -173,7 +173,7 @@ do_build() {
 
 # The scenarios, longest first (as measured in docs/benchmarks.md): the lanes below take them in this
 # order, so the longest start first and the short ones fill the gaps. A scenario not listed runs last.
-MOLECULE_ORDER=(lab mysql wandb_operator minio nginx_proxy redis nginx_proxy_acme common)
+MOLECULE_ORDER=(lab mysql wandb_operator minio nginx_proxy redis nginx_proxy_acme common default)
 
 run_scenario() {
     # One scenario, its whole output in its own log; the timing line in its own file.
@@ -208,13 +208,13 @@ molecule_lane() {
 
 do_molecule() {
     local scenario logs lane lanes=() order=() failed=() legs=()
-    # The full-stack scenario (molecule/lab) reads the lab directory: its vaulted secrets and inventory.
+    # The full-stack scenario (extensions/molecule/lab) reads the lab directory: its vaulted secrets and inventory.
     bash "${REPO_ROOT}/tests/lab/lab.sh" init
     export ONPREM_WANDB_LAB_DIR="${ONPREM_WANDB_LAB_DIR:-${ONPREM_WANDB_CACHE}/lab}"
     for scenario in "${MOLECULE_ORDER[@]}"; do
-        [ -f "${REPO_ROOT}/molecule/${scenario}/molecule.yml" ] && order+=("${scenario}")
+        [ -f "${REPO_ROOT}/extensions/molecule/${scenario}/molecule.yml" ] && order+=("${scenario}")
     done
-    for scenario in "${REPO_ROOT}"/molecule/*/molecule.yml; do
+    for scenario in "${REPO_ROOT}"/extensions/molecule/*/molecule.yml; do
         scenario="$(basename "$(dirname "${scenario}")")"
         [[ " ${order[*]} " == *" ${scenario} "* ]] || order+=("${scenario}")
     done
@@ -225,7 +225,7 @@ do_molecule() {
             [[ " ${ONPREM_WANDB_SCENARIOS} " == *" ${known} "* ]] && wanted+=("${known}")
         done
         for scenario in ${ONPREM_WANDB_SCENARIOS}; do
-            [[ " ${order[*]} " == *" ${scenario} "* ]] || die "ONPREM_WANDB_SCENARIOS: no scenario '${scenario}' (molecule/*)"
+            [[ " ${order[*]} " == *" ${scenario} "* ]] || die "ONPREM_WANDB_SCENARIOS: no scenario '${scenario}' (extensions/molecule/*)"
         done
         order=("${wanted[@]}")
     fi

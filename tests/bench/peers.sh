@@ -103,8 +103,8 @@ cat > "${out}/peer-nginx.yml" <<'YAML'
 YAML
 
 containers() {
-    ansible-playbook -i "${out}/inventory.yml" "molecule/shared/$1.yml" -e "@${out}/platforms.json" > "${out}/$1.log" 2>&1 \
-        || die "molecule/shared/$1.yml failed: see ${out}/$1.log"
+    ansible-playbook -i "${out}/inventory.yml" "extensions/molecule/shared/$1.yml" -e "@${out}/platforms.json" > "${out}/$1.log" 2>&1 \
+        || die "extensions/molecule/shared/$1.yml failed: see ${out}/$1.log"
 }
 trap 'containers destroy || true' EXIT
 

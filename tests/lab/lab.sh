@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local lab: the whole W&B stack in the project's own systemd containers on this machine
 # (MySQL, 4 MinIO nodes x 2 drives, Redis, nginx, the test Kubernetes control plane), driven by
-# the site file sites/lab.yml through the full-stack Molecule scenario molecule/lab.
+# the site file sites/lab.yml through the full-stack Molecule scenario extensions/molecule/lab.
 #   tests/lab/lab.sh up      set up what the machine lacks, then create, converge (site.yml,
 #                            which ends with verify.yml), print the report and how to reach each service
 #   tests/lab/lab.sh down    remove the containers, their network and the lab directory (secrets too)

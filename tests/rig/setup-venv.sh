@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Create (or reuse) the virtual environments with the pinned Python dependencies. Each lives in the
 # cache, keyed by the hash of its requirements file, so a clean clone with the same pins reuses it.
-#   .venv           the default pins (tests/requirements.txt), Debian's python3: the whole suite
-#   .venv-sslyze    sslyze alone (tests/rig/sslyze-requirements.txt)
+#   .venv           the default pins (tests/requirements.txt) on the Python its "# python:" line names
+#                   (on PATH, else pyenv's): the whole suite
+#   .venv-sslyze    sslyze alone (tests/rig/sslyze-requirements.txt), Debian's python3
 #   .venv-core-X.Y  one leg of the ansible-core support matrix (tests/matrix/core-X.Y.txt) on the
 #                   Python its "# python:" line names (pyenv's when not on PATH)
 set -euo pipefail
 # shellcheck source=tests/rig/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# pinned_python FILE: an interpreter for the Python X.Y a pins file names on its "# python:" line.
+pinned_python() {
+    local pyver
+    pyver=$(matrix_python "$1")
+    [ -n "${pyver}" ] || die "$1: no '# python: X.Y' line"
+    python_for "${pyver}" \
+        || die "${1#"${REPO_ROOT}"/}: needs Python ${pyver} (ansible-core 2.20+ refuse 3.11): install python${pyver} or pyenv's ${pyver}"
+}
+
 req="${REPO_ROOT}/tests/requirements.txt"
+python=$(pinned_python "${req}")
 venv="${ONPREM_WANDB_CACHE}/venv/$(sha256sum "${req}" | cut -c1-16)"
-venv_from_requirements python3 "${req}" "${venv}"
+venv_from_requirements "${python}" "${req}" "${venv}"
 ln -sfn "${venv}" "${REPO_ROOT}/.venv"
 ansible_test_pip_offline "${venv}"
 
@@ -22,10 +33,8 @@ ln -sfn "${svenv}" "${REPO_ROOT}/.venv-sslyze"
 
 for mreq in "${REPO_ROOT}"/tests/matrix/core-*.txt; do
     leg=$(basename "${mreq}" .txt)
+    python=$(pinned_python "${mreq}")
     pyver=$(matrix_python "${mreq}")
-    [ -n "${pyver}" ] || die "${mreq}: no '# python: X.Y' line"
-    python=$(python_for "${pyver}") \
-        || die "${leg}: needs Python ${pyver} (ansible-core 2.20+ refuse 3.11): install python${pyver} or pyenv's ${pyver}"
     mvenv="${ONPREM_WANDB_CACHE}/venv-matrix/${leg}-py${pyver}-$(sha256sum "${mreq}" | cut -c1-16)"
     venv_from_requirements "${python}" "${mreq}" "${mvenv}"
     ln -sfn "${mvenv}" "${REPO_ROOT}/.venv-${leg}"

@@ -16,14 +16,14 @@ DOC = ROOT / "docs" / "refusals.md"
 SOURCES = [
     ("site file (onprem.wandb.site)", "tests/unit/test_site_inventory.py",
      ("test_bad_site_files_are_refused_naming_the_problem", "test_day2_mistakes_are_refused_naming_the_key")),
-    ("onprem.wandb.common", "molecule/common/tests/test_common.py", ("test_bad_input_fails_before_any_change",)),
-    ("onprem.wandb.mysql", "molecule/mysql/tests/test_mysql.py", ("test_bad_input_fails_before_any_change",)),
-    ("onprem.wandb.mysql day 2", "molecule/mysql/tests/test_mysql_day2.py", ("test_bad_day2_input_fails_before_any_change",)),
-    ("onprem.wandb.minio", "molecule/minio/tests/test_minio.py", ("test_bad_input_fails_before_any_change",)),
-    ("onprem.wandb.redis", "molecule/redis/tests/test_redis.py", ("test_bad_input_fails_before_any_change",)),
-    ("onprem.wandb.nginx_proxy", "molecule/nginx_proxy/tests/test_nginx_proxy.py", ("test_bad_input_fails_before_nginx_is_touched",)),
-    ("onprem.wandb.nginx_proxy (ACME)", "molecule/nginx_proxy_acme/tests/test_acme.py", ("test_bad_acme_input_fails_before_any_change",)),
-    ("onprem.wandb.wandb_operator", "molecule/wandb_operator/tests/test_wandb_operator.py",
+    ("onprem.wandb.common", "extensions/molecule/common/tests/test_common.py", ("test_bad_input_fails_before_any_change",)),
+    ("onprem.wandb.mysql", "extensions/molecule/mysql/tests/test_mysql.py", ("test_bad_input_fails_before_any_change",)),
+    ("onprem.wandb.mysql day 2", "extensions/molecule/mysql/tests/test_mysql_day2.py", ("test_bad_day2_input_fails_before_any_change",)),
+    ("onprem.wandb.minio", "extensions/molecule/minio/tests/test_minio.py", ("test_bad_input_fails_before_any_change",)),
+    ("onprem.wandb.redis", "extensions/molecule/redis/tests/test_redis.py", ("test_bad_input_fails_before_any_change",)),
+    ("onprem.wandb.nginx_proxy", "extensions/molecule/nginx_proxy/tests/test_nginx_proxy.py", ("test_bad_input_fails_before_nginx_is_touched",)),
+    ("onprem.wandb.nginx_proxy (ACME)", "extensions/molecule/nginx_proxy_acme/tests/test_acme.py", ("test_bad_acme_input_fails_before_any_change",)),
+    ("onprem.wandb.wandb_operator", "extensions/molecule/wandb_operator/tests/test_wandb_operator.py",
      ("test_bad_input_is_refused_before_anything_is_applied", "test_bad_ca_files_are_refused")),
 ]
 
