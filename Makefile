@@ -41,12 +41,15 @@ lab-down:  ## Tear the local lab down (containers, network, its secrets)
 lab-info:  ## Print the lab's verify report and how to reach each service
 	bash tests/lab/lab.sh info
 
-.PHONY: bench bench-lab bench-peers bench-inventory
-bench-lab:  ## Time the lab: first converge, idempotent re-run, check --diff and verify (table + ratios)
+.PHONY: bench bench-lab bench-peers bench-inventory bench-minio-scale
+bench-lab:  ## Time the lab over docker and SSH: first converge, re-run, check --diff, verify (BENCH_CONNECTIONS="docker ssh")
 	bash tests/bench/lab.sh
 
 bench-peers:  ## Our roles beside peer roles (geerlingguy.redis, geerlingguy.nginx) on identical fresh containers (RUNS=2 PEERS=dir)
 	bash tests/bench/peers.sh $(or $(RUNS),2) $(PEERS)
+
+bench-minio-scale:  ## Time the MinIO role's converge and re-run on 4 and 8 fresh nodes x 2 drives (NODES="4 8")
+	bash tests/bench/minio_scale.sh "$(or $(NODES),4 8)"
 
 bench-inventory:  ## Time the site inventory plugin on site files of 9 to 500 hosts (RUNS=3)
 	bash tests/bench/inventory.sh $(or $(RUNS),3)

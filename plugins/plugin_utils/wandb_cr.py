@@ -19,6 +19,11 @@ __metaclass__ = type
 import copy
 import re
 
+try:  # Python 3
+    from collections.abc import Mapping
+except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
+    from collections import Mapping
+
 from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import REQUIREMENTS
 
 try:  # Python 3
@@ -340,8 +345,24 @@ def spec_drift(expected, live, path="spec"):
 RENDERERS = {"v1": (cr_v1_problems, render_cr_v1)}
 
 
+def plain_data(value):
+    """value with every mapping a dict and every sequence a list, recursively.
+
+    A filter's input arrives as ansible-core's lazy containers, which hold the templar: copying one
+    (deep_merge, the chart's copy) copies the plugin loaders, which ansible-core 2.21 reports as a
+    deprecation on every run. The renderers work on plain data only.
+    """
+    if isinstance(value, Mapping):
+        return dict((key, plain_data(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    return value
+
+
 def renderer(api_version):
-    """(problems, render) functions of an API version; ValueError naming the versions that exist."""
+    """(problems, render) functions of an API version, taking plain or lazy input; ValueError naming
+    the versions that exist."""
     if api_version not in RENDERERS:
         raise ValueError("api_version must be one of %s, got %r" % (", ".join(sorted(RENDERERS)), api_version))
-    return RENDERERS[api_version]
+    problems, render = RENDERERS[api_version]
+    return (lambda params: problems(plain_data(params))), (lambda params: render(plain_data(params)))

@@ -39,3 +39,8 @@ machine_line() {
     printf '%s, %s cores, %s GiB, %s' "$(date -u +%Y-%m-%d)" "$(nproc)" \
         "$(awk '/MemTotal/ { printf "%d", $2 / 1048576 }' /proc/meminfo)" "$(. /etc/os-release && echo "${PRETTY_NAME}")"
 }
+
+# random_secret: 32 random letters and digits (the benches' credentials; no default passwords).
+random_secret() {
+    head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32
+}

@@ -50,7 +50,7 @@ printf '{"molecule_scenario_name": "bench-peers", "molecule_yml": {"platforms": 
 
 # A random password for both Redis roles (a file only root reads; no default passwords anywhere).
 umask 077
-printf 'bench_redis_password: "%s"\n' "$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)" > "${out}/secrets.yml"
+printf 'bench_redis_password: "%s"\n' "$(random_secret)" > "${out}/secrets.yml"
 umask 022
 
 # The same job for both sides of a pair: Redis with a password and a 256 MiB memory limit; nginx as

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 import pytest
 
@@ -204,8 +205,42 @@ def test_renderers_registry_has_v1():
     assert problems is wandb_cr.cr_v1_problems and render is wandb_cr.render_cr_v1
 
 
+class UncopyableMapping(Mapping):
+    """Stands for ansible-core's lazy containers: copying one copies the templar and its plugin
+    loaders, which ansible-core 2.21 reports as a deprecation on every run."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+    def __deepcopy__(self, memo):
+        raise AssertionError("the renderer copied an input container")
+
+
+def test_renderer_works_on_plain_copies_and_never_copies_its_input_containers():
+    chart = {"url": "https://charts.example.com", "name": "operator-wandb", "version": "0.43.2"}
+    lazy = UncopyableMapping(dict(inputs(platform_chart=UncopyableMapping(chart), airgapped=True,
+                                         extra_values={"global": UncopyableMapping({"extraEnv": {"A": "1"}})},
+                                         ingress_annotations=UncopyableMapping({"a": "b"}))))
+    problems, render = wandb_cr.renderer("v1")
+    assert problems(lazy) == []
+    cr = render(lazy)
+    assert cr["spec"]["chart"] == chart and type(cr["spec"]["chart"]) is dict
+    assert cr["spec"]["values"]["global"]["extraEnv"]["A"] == "1"
+    assert wandb_cr.plain_data(UncopyableMapping({"a": (1, UncopyableMapping({"b": [2]}))})) == {"a": [1, {"b": [2]}]}
+
+
 def test_renderer_names_the_versions_that_exist():
-    assert wandb_cr.renderer("v1") == wandb_cr.RENDERERS["v1"]
+    problems, render = wandb_cr.renderer("v1")
+    assert render(inputs()) == wandb_cr.render_cr_v1(inputs()) and problems(inputs()) == []
     with pytest.raises(ValueError) as error:
         wandb_cr.renderer("v2")
     assert "api_version must be one of v1, got 'v2'" in str(error.value)

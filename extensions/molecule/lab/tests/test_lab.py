@@ -254,6 +254,21 @@ def platform_pod_templates():
             if (d.metadata.annotations or {}).get("meta.helm.sh/release-name") == "wandb"}
 
 
+# Deprecations a dependency prints whatever its caller does, by their exact text, with the reason.
+UPSTREAM_DEPRECATIONS = (
+    # kubernetes.core 6.6.0 (the `ansible` 14 package) prints it on every kubernetes.core.helm run whose
+    # release exists, whether or not the caller reads status.values (kubernetes.core PR 1241); the
+    # operator role reads neither status.values nor status.release_values.
+    "[DEPRECATION WARNING]: The 'status.values' return value is deprecated and will be removed in version 8.0.0.",
+)
+
+
+def deprecations(text):
+    """The deprecation warnings in a run's output, but the ones in UPSTREAM_DEPRECATIONS."""
+    return [line for line in text.splitlines()
+            if "DEPRECATION" in line and not any(line.startswith(known) for known in UPSTREAM_DEPRECATIONS)]
+
+
 def test_new_vault_values_rotate_every_credential_end_to_end(rotation, secrets, addresses, tmp_path):
     """After the rotation (the `rotation` fixture): each service takes the new credential and refuses the old one,
     W&B's Kubernetes Secrets hold the new values and every platform Deployment rolled to a new pod template, no
@@ -277,7 +292,7 @@ def test_new_vault_values_rotate_every_credential_end_to_end(rotation, secrets, 
     again = run_playbook("onprem.wandb.rotate_secrets", extra_vars={"wandb_verify_report_dir": str(tmp_path)})
     assert again.rc == 0 and again.changed == 0, again.changed_tasks() or again.failure_messages()
     for text, where in ((run.stdout + run.stderr, "the rotation's output"), (again.stdout + again.stderr, "the second run's output")):
-        assert "DEPRECATION" not in text, f"a deprecation warning in {where}"
+        assert not deprecations(text), f"a deprecation warning in {where}: {deprecations(text)}"
         assert_no_secret(text, secrets, where)
         assert_no_secret(text, {f"old {name}": value for name, value in old.items()}, where)
 
