@@ -19,10 +19,7 @@ __metaclass__ = type
 import copy
 import re
 
-try:  # Python 3
-    from collections.abc import Mapping
-except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
-    from collections import Mapping
+from collections.abc import Mapping
 
 from ansible_collections.onprem.wandb.plugins.module_utils.wandb_requirements import REQUIREMENTS
 

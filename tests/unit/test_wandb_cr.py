@@ -233,7 +233,7 @@ def test_renderer_works_on_plain_copies_and_never_copies_its_input_containers():
     problems, render = wandb_cr.renderer("v1")
     assert problems(lazy) == []
     cr = render(lazy)
-    assert cr["spec"]["chart"] == chart and type(cr["spec"]["chart"]) is dict
+    assert cr["spec"]["chart"] == chart and isinstance(cr["spec"]["chart"], dict)
     assert cr["spec"]["values"]["global"]["extraEnv"]["A"] == "1"
     assert wandb_cr.plain_data(UncopyableMapping({"a": (1, UncopyableMapping({"b": [2]}))})) == {"a": [1, {"b": [2]}]}
 
