@@ -17,13 +17,23 @@ from cryptography.x509.oid import NameOID
 
 
 def _certificate(subject, key, issuer, issuer_key, ca, sans=(), days=1):
+    """A certificate with the extensions RFC 5280 asks for (key identifiers, key usage): Python 3.13's
+    default TLS context verifies strictly (VERIFY_X509_STRICT) and refuses a chain without them, as
+    the W&B SDK or boto3 on 3.13 would."""
     now = datetime.datetime.now(datetime.timezone.utc)
     not_after = now + datetime.timedelta(days=days)
     not_before = min(now - datetime.timedelta(minutes=5), not_after - datetime.timedelta(days=30))
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
                .serial_number(x509.random_serial_number()).not_valid_before(not_before)
                .not_valid_after(not_after)
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=False, key_encipherment=False,
+                                            data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                                            encipher_only=False, decipher_only=False), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False))
+    if not ca:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
