@@ -106,7 +106,7 @@ matrix_leg() {
     [ -x "${venv}/bin/ansible-test" ] || { log "ERROR: ${leg}: no ${venv} (run: make setup)"; return 1; }
     pyver=$(matrix_python "${REPO_ROOT}/tests/matrix/${leg}.txt")
     oldest=$(matrix_legs | head -n 1)
-    log "matrix ${leg}: $("${venv}/bin/ansible" --version | head -n 1) on Python ${pyver}: sanity"
+    log "matrix ${leg}: $("${venv}/bin/ansible" --version | sed -n 1p) on Python ${pyver}: sanity"
     # Each step ends the leg when it fails: errexit does not apply in a function called as `... || rc=$?`.
     sanity_with "${venv}" "${pyver}" || return 1
     log "matrix ${leg}: unit tests"

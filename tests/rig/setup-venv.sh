@@ -37,6 +37,15 @@ for mreq in "${REPO_ROOT}"/tests/matrix/core-*.txt; do
     pyver=$(matrix_python "${mreq}")
     mvenv="${ONPREM_WANDB_CACHE}/venv-matrix/${leg}-py${pyver}-$(sha256sum "${mreq}" | cut -c1-16)"
     venv_from_requirements "${python}" "${mreq}" "${mvenv}"
+    # The roles name ansible.mysql, which the `ansible` package of an older leg may lack (12.x): a site
+    # on that core installs it beside (ansible-galaxy collection install ansible.mysql); the leg gets the
+    # release the default pins' `ansible` package carries, the same offline.
+    legcolls=$("${mvenv}/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"] + "/ansible_collections")')
+    if [ ! -d "${legcolls}/ansible/mysql" ]; then
+        defcolls=$("${venv}/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"] + "/ansible_collections")')
+        log "venv: ${leg}: adding ansible.mysql from the default pins' ansible package"
+        cp -a "${defcolls}/ansible/mysql" "${legcolls}/ansible/mysql"
+    fi
     ln -sfn "${mvenv}" "${REPO_ROOT}/.venv-${leg}"
     ansible_test_pip_offline "${mvenv}"
 done
