@@ -19,6 +19,11 @@ pinned_python() {
         || die "${1#"${REPO_ROOT}"/}: needs Python ${pyver} (ansible-core 2.20+ refuse 3.11): install python${pyver} or pyenv's ${pyver}"
 }
 
+# venv_collections VENV: the directory of the collections VENV's `ansible` package installed.
+venv_collections() {
+    "$1/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"] + "/ansible_collections")'
+}
+
 req="${REPO_ROOT}/tests/requirements.txt"
 python=$(pinned_python "${req}")
 venv="${ONPREM_WANDB_CACHE}/venv/$(sha256sum "${req}" | cut -c1-16)"
@@ -40,11 +45,10 @@ for mreq in "${REPO_ROOT}"/tests/matrix/core-*.txt; do
     # The roles name ansible.mysql, which the `ansible` package of an older leg may lack (12.x): a site
     # on that core installs it beside (ansible-galaxy collection install ansible.mysql); the leg gets the
     # release the default pins' `ansible` package carries, the same offline.
-    legcolls=$("${mvenv}/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"] + "/ansible_collections")')
+    legcolls=$(venv_collections "${mvenv}")
     if [ ! -d "${legcolls}/ansible/mysql" ]; then
-        defcolls=$("${venv}/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"] + "/ansible_collections")')
         log "venv: ${leg}: adding ansible.mysql from the default pins' ansible package"
-        cp -a "${defcolls}/ansible/mysql" "${legcolls}/ansible/mysql"
+        cp -a "$(venv_collections "${venv}")/ansible/mysql" "${legcolls}/ansible/mysql"
     fi
     ln -sfn "${mvenv}" "${REPO_ROOT}/.venv-${leg}"
     ansible_test_pip_offline "${mvenv}"
