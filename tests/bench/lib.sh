@@ -44,3 +44,11 @@ machine_line() {
 random_secret() {
     head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32
 }
+
+# rig_containers ACTION PLATFORMS_JSON LOG: create or destroy the platforms PLATFORMS_JSON lists (Molecule's
+# shape: molecule_scenario_name, molecule_yml.platforms) with the rig's shared playbooks; a failure stops
+# the bench with LOG's path.
+rig_containers() {
+    ansible-playbook -i localhost, "${REPO_ROOT}/extensions/molecule/shared/$1.yml" -e "@$2" > "$3" 2>&1 \
+        || die "extensions/molecule/shared/$1.yml failed: see $3"
+}

@@ -62,8 +62,7 @@ containers() {
         platforms+=$(printf '{"name": "onprem-wandb-bench-minio%s", "tmpfs": ["/srv/minio/disk1:size=256m", "/srv/minio/disk2:size=256m"]},' "${i}")
     done
     printf '{"molecule_scenario_name": "bench-minio", "molecule_yml": {"platforms": [%s]}}\n' "${platforms%,}" > "${out}/platforms.json"
-    ansible-playbook -i localhost, "extensions/molecule/shared/$1.yml" -e "@${out}/platforms.json" > "${out}/$1-$2.log" 2>&1 \
-        || die "extensions/molecule/shared/$1.yml failed: see ${out}/$1-$2.log"
+    rig_containers "$1" "${out}/platforms.json" "${out}/$1-$2.log"
 }
 largest="${sizes[-1]}"
 trap 'containers destroy "${largest}" || true' EXIT

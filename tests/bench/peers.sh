@@ -103,8 +103,7 @@ cat > "${out}/peer-nginx.yml" <<'YAML'
 YAML
 
 containers() {
-    ansible-playbook -i "${out}/inventory.yml" "extensions/molecule/shared/$1.yml" -e "@${out}/platforms.json" > "${out}/$1.log" 2>&1 \
-        || die "extensions/molecule/shared/$1.yml failed: see ${out}/$1.log"
+    rig_containers "$1" "${out}/platforms.json" "${out}/$1.log"
 }
 trap 'containers destroy || true' EXIT
 
