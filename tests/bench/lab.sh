@@ -6,7 +6,9 @@
 # run as a site runs them: ansible-playbook -i <lab inventory> onprem.wandb.<playbook> from the
 # repository root (ansible.cfg: pipelining, forks), once over the rig's docker connection and once
 # over SSH (BENCH_CONNECTIONS="docker ssh", the default). Asserts nothing about speed; a run that
-# fails, or a re-run that changes something, stops the bench.
+# fails, or a re-run that changes something, stops the bench. With BENCH_PROFILE=1 (the default) a
+# further re-run per connection runs with ansible.posix.profile_tasks and the bench prints its time
+# per role and its slowest tasks (tests/bench/profile_summary.py).
 set -euo pipefail
 # shellcheck source=tests/rig/lib.sh
 . "$(dirname "$0")/../rig/lib.sh"
@@ -21,6 +23,7 @@ export ANSIBLE_NOCOLOR=1
 cd "${REPO_ROOT}"
 out="${ONPREM_WANDB_LAB_DIR}/bench"
 mkdir -p "${out}"
+rm -f "${out}"/profile-*.txt
 
 # The connections to measure (BENCH_CONNECTIONS, default both): the rig's docker connection, and
 # SSH as real sites use it (sshd installed in the lab's containers after they are created, the
@@ -94,6 +97,15 @@ for connection in "${connections[@]}"; do
     read -r "t_check[${connection}]" "n_check[${connection}]" "c_check[${connection}]" < <(run "check-${connection}" "${inventory}" site --check --diff)
     log "bench lab (${connection}): verify alone (onprem.wandb.verify)"
     read -r "t_verify[${connection}]" "n_verify[${connection}]" "c_verify[${connection}]" < <(run "verify-${connection}" "${inventory}" verify)
+    if [ "${BENCH_PROFILE:-1}" = 1 ]; then
+        # Where the time goes: one more re-run with ansible.posix.profile_tasks (a few per cent slower,
+        # so not in the table above), summed per role.
+        log "bench lab (${connection}): a profiled re-run (ansible.posix.profile_tasks)"
+        ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=100000 \
+            run "profiled-rerun-${connection}" "${inventory}" site > /dev/null
+        python3 "${REPO_ROOT}/tests/bench/profile_summary.py" "${out}/profiled-rerun-${connection}.log" 15 \
+            > "${out}/profile-${connection}.txt"
+    fi
 done
 
 {
@@ -114,5 +126,10 @@ done
             "$(ratio "${t_first[ssh]}" "${t_first[docker]}")" "$(ratio "${t_rerun[ssh]}" "${t_rerun[docker]}")" \
             "$(ratio "${t_check[ssh]}" "${t_check[docker]}")" "$(ratio "${t_verify[ssh]}" "${t_verify[docker]}")"
     fi
+    for connection in "${connections[@]}"; do
+        [ -f "${out}/profile-${connection}.txt" ] || continue
+        printf '\n  where a re-run goes, %s connection (profile_tasks, per role):\n' "${connection}"
+        sed 's/^/  /' "${out}/profile-${connection}.txt"
+    done
 } | tee "${out}/result.txt"
 log "bench lab: the lab stays up (make lab-down removes it); logs in ${out}"
