@@ -45,7 +45,7 @@ author:
 EXAMPLES = r"""
 - name: Collect the report lines of the MySQL check
   ansible.builtin.set_fact:
-    wandb_verify_lines: "{{ mysql_check | onprem.wandb.verify_lines('mysql', inventory_hostname) }}"
+    wandb_verify_mysql_lines: "{{ mysql_check | onprem.wandb.verify_lines('mysql', inventory_hostname) }}"
 """
 
 RETURN = r"""

@@ -370,6 +370,22 @@ def test_a_host_that_cannot_be_reached_fails_the_report_by_name(tmp_path):
     assert report["verdict"].startswith("FAILED: ")
 
 
+def test_a_host_that_runs_two_components_reports_each(tmp_path):
+    """A site may put Redis on its MySQL host: that host's report lines for MySQL must survive its Redis
+    checks (each component's play records its own lines). The primary joins the Redis group through a
+    second inventory source; the Redis it checks is the one the site declares (wandb_redis_host)."""
+    extra = tmp_path / "shared-host.yml"
+    extra.write_text(yaml.safe_dump({"all": {"children": {"wandb_redis": {"hosts": {"onprem-wandb-lab-mysql": {}}}}}}))
+    run = run_playbook("verify_report.yml", extra_vars={"wandb_verify_report_dir": str(tmp_path)},
+                       args=["-i", str(extra), "--tags", "mysql,redis"])
+    assert run.rc == 0, run.failure_messages()
+    report = json.loads((tmp_path / "lab-verify.json").read_text())
+    targets = {(line["component"], line["target"]) for line in report["checks"]}
+    assert ("mysql", "onprem-wandb-lab-mysql") in targets and ("redis", "onprem-wandb-lab-mysql") in targets, targets
+    assert ("redis", "onprem-wandb-lab-redis") in targets, targets
+    assert all(line["status"] != "fail" for line in report["checks"]), report["checks"]
+
+
 def get_resource():
     from kubernetes import client, config  # pylint: disable=import-outside-toplevel
 
