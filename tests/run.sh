@@ -258,8 +258,27 @@ do_molecule() {
             failed+=("${scenario}")
         fi
     done
-    [ "${#failed[@]}" = 0 ] || { log "molecule: failed scenarios: ${failed[*]}"; return 1; }
+    if [ "${#failed[@]}" != 0 ]; then
+        log "molecule: failed scenarios: ${failed[*]}"
+        # CI keeps the start and the end of a long log: what failed is repeated here, at the end.
+        for scenario in "${failed[@]}"; do
+            [ -f "${logs}/${scenario}.log" ] || continue
+            log "molecule: ${scenario}: what failed (its whole output is above, and in ${logs}/${scenario}.log)"
+            failure_digest "${logs}/${scenario}.log" >&2
+        done
+        return 1
+    fi
     rm -rf "${logs}"
+}
+
+# failure_digest LOG: the lines of a scenario's log that say what failed: pytest's short summary and
+# assertion lines, Ansible's failed tasks and Molecule's errors (each kind capped, each line cut).
+failure_digest() {
+    {
+        grep -E '^(FAILED|ERROR) ' "$1" | head -n 10
+        grep -E '^E   ' "$1" | head -n 15
+        grep -E '^(fatal|failed): |CRITICAL ' "$1" | head -n 10
+    } | cut -c1-400 | sed 's/^/    /' || true
 }
 
 # When a run has the molecule stage and stages before it (make test), the Molecule lanes start right

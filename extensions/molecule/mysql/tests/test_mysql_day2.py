@@ -44,13 +44,25 @@ def checksum(host, table):
     return row[1], count
 
 
-def wait_for(predicate, timeout=60):
+def wait_for(predicate, timeout=180):
+    """Poll until predicate() is true (returns at once then). The limit is generous: a replica whose source
+    restarted reconnects on its retry interval, and a loaded CI machine runs this scenario 1.5x slower.
+    A query that fails meanwhile (a table the replica has not created yet: sql() asserts on it) counts as
+    not yet."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except AssertionError:
+            pass
         time.sleep(1)
     return predicate()
+
+
+def replica_state(host):
+    """What a replication wait that timed out reports: the receiver's and the applier's state and last errors."""
+    return host.run("mysql --vertical -e %s", "SHOW REPLICA STATUS").stdout
 
 
 def backup(host, job):
@@ -72,7 +84,8 @@ def test_replica_is_a_read_only_copy_that_streams_the_primary(host, replica):
     sql(host, "DROP TABLE IF EXISTS wandb_local.standby_probe; CREATE TABLE wandb_local.standby_probe (id INT PRIMARY KEY, note VARCHAR(32)); "
               "INSERT INTO wandb_local.standby_probe VALUES (1, 'written on the primary')")
     assert wait_for(lambda: sql(replica, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'standby_probe'")
-                    == [["1"]] and sql(replica, "SELECT note FROM wandb_local.standby_probe") == [["written on the primary"]])
+                    == [["1"]] and sql(replica, "SELECT note FROM wandb_local.standby_probe") == [["written on the primary"]]), \
+        replica_state(replica)
     ((io, applier, source, auto),) = sql(replica, "SELECT SERVICE_STATE, (SELECT SERVICE_STATE FROM "
                                                   "performance_schema.replication_applier_status), "
                                                   "(SELECT HOST FROM performance_schema.replication_connection_configuration), "
@@ -300,7 +313,7 @@ def test_promotion_refused_while_not_all_applied_then_promote_and_rebuild(host, 
 
     sql(host, "DROP TABLE IF EXISTS wandb_local.drill_failover; CREATE TABLE wandb_local.drill_failover (id INT PRIMARY KEY); "
               "INSERT INTO wandb_local.drill_failover VALUES (1)")
-    assert wait_for(lambda: sql(replica, "SELECT COUNT(*) FROM wandb_local.drill_failover") == [["1"]])
+    assert wait_for(lambda: sql(replica, "SELECT COUNT(*) FROM wandb_local.drill_failover") == [["1"]]), replica_state(replica)
     assert host.run("systemctl stop mysql").rc == 0
     run = run_playbook("onprem.wandb.mysql_promote", extra_vars={**SITE, "mysql_promote_host": REPLICA})
     assert run.rc == 0, run.failure_messages()
@@ -322,9 +335,9 @@ def test_promotion_refused_while_not_all_applied_then_promote_and_rebuild(host, 
     assert refused.rc != 0 and "mysql_replication_reclone=true" in refused.failure_messages()
     rebuilt = run_playbook("rebuild_old_primary.yml", extra_vars={**SITE, "mysql_replication_reclone": True})
     assert rebuilt.rc == 0, rebuilt.failure_messages()
-    assert wait_for(lambda: sql(host, "SELECT COUNT(*) FROM wandb_local.drill_failover") == [["2"]])
+    assert wait_for(lambda: sql(host, "SELECT COUNT(*) FROM wandb_local.drill_failover") == [["2"]]), replica_state(host)
     sql(replica, "INSERT INTO wandb_local.drill_failover VALUES (3)")
-    assert wait_for(lambda: sql(host, "SELECT COUNT(*) FROM wandb_local.drill_failover") == [["3"]])
+    assert wait_for(lambda: sql(host, "SELECT COUNT(*) FROM wandb_local.drill_failover") == [["3"]]), replica_state(host)
     assert sql(host, "SELECT @@GLOBAL.super_read_only") == [["1"]]
     settled = run_playbook("rebuild_old_primary.yml", extra_vars=SITE)
     assert settled.rc == 0 and settled.changed == 0, settled.changed_tasks()
