@@ -275,7 +275,7 @@ do_molecule() {
 # assertion lines, Ansible's failed tasks and Molecule's errors (each kind capped, each line cut).
 failure_digest() {
     {
-        grep -E '^(FAILED|ERROR) ' "$1" | head -n 10
+        grep -E '^(FAILED|ERROR) [^ ]*::' "$1" | head -n 10  # pytest's summary (not Ansible's "FAILED - RETRYING")
         grep -E '^E   ' "$1" | head -n 15
         grep -E '^(fatal|failed): |CRITICAL ' "$1" | head -n 10
     } | cut -c1-400 | sed 's/^/    /' || true
