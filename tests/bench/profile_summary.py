@@ -39,8 +39,9 @@ def summary(tasks, top=15):
     """Printable lines: seconds and tasks per role, then the `top` slowest tasks."""
     per_role = defaultdict(lambda: [0.0, 0])
     for name, seconds in tasks:
-        per_role[role_of(name)][0] += seconds
-        per_role[role_of(name)][1] += 1
+        entry = per_role[role_of(name)]
+        entry[0] += seconds
+        entry[1] += 1
     total = sum(seconds for _name, seconds in tasks)
     out = [f"{'role':40} {'seconds':>8} {'share':>6} {'tasks':>6}"]
     for role, (seconds, count) in sorted(per_role.items(), key=lambda item: -item[1][0]):
