@@ -25,65 +25,13 @@ description:
     reference is expected.
   - Vaulted variables the references name live in the site's C(group_vars/all/vault.yml) beside
     the site file, loaded as usual by Ansible, or in an C(!vault) value inline.
-options:
-  plugin:
-    description: Marks the file for this plugin.
-    required: true
-    type: str
-    choices: [onprem.wandb.site]
-  site:
-    description: The site's short name (lower-case letters, digits, C(-)); names the verify report.
-    type: raw
-  domain:
-    description: The site's DNS domain; W&B's URL defaults to C(https://wandb.<domain>), the object store's to C(https://s3.<domain>).
-    type: raw
-  url:
-    description: The URL users open W&B at (C(https://) only, the proxy serves W&B over TLS).
-    type: raw
-  endpoints:
-    description:
-      - The addresses W&B, its users and Kubernetes reach, as a mapping with C(object_store) (base URL),
-        C(object_store_served_by) (C(proxy) or C(external)), C(accept_insecure_object_store) (bool),
-        C(bucket), C(mysql) and C(redis) (C(host[:port])) and C(ca_bundle) (a PEM file on the controller).
-    type: raw
-  components:
-    description:
-      - The hosts per component, a mapping with C(mysql) (C(hosts), C(replicas), C(backup) with
-        C(repository), C(ca_bundle), C(keep_daily) (7 or more), C(keep_weekly), C(keep_monthly), C(schedule)),
-        C(minio) (C(hosts), C(drives)), C(redis) (C(hosts)), C(proxy) (C(hosts), C(certificate_mode) one of
-        C(files), C(acme) or C(internal_ca)) and C(kubernetes) (C(admin_host), C(kubeconfig), C(context),
-        C(ingress_class), C(client_cidr)).
-      - C(kubernetes.client_cidr) is the IPv4 network W&B's pods reach MySQL from (the nodes' network when
-        pod traffic is NATed); the W&B MySQL user then accepts connections only from it.
-      - Hosts are RFC 1123 names or IPv4 addresses, or ranges such as C(minio[1:4]) of at most 1024 hosts.
-    type: raw
-  connection:
-    description: Connection variables for every server (C(ansible_user), C(ansible_connection), ...).
-    type: raw
-  secrets:
-    description:
-      - Role variable -> the name of the vaulted variable holding it (C(vault_<name>)) or an C(!vault) value.
-        Required C(wandb_license), C(mysql_user_password), C(minio_root_user), C(minio_root_password),
-        C(minio_wandb_secret_key), C(redis_password); with replicas C(mysql_replication_password); with
-        backups C(mysql_backup_password) and C(mysql_backup_repository_env).
-    type: raw
-  vars:
-    description:
-      - Site-wide overrides of the collection's defaults (every host). Variables the plugin derives
-        from the keys above (C(wandb_url), C(minio_drives), ...) are refused here; set the key.
-    type: raw
-  group_vars:
-    description: Overrides per group (the collection's groups only), with the same rules as O(vars).
-    type: raw
-  host_vars:
-    description: Overrides per host of the site, with the same rules as O(vars).
-    type: raw
 notes:
   - Set C(unparsed_is_failed = True) under C([inventory]) in C(ansible.cfg) (or C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true))
     so a refused site file stops Ansible at once; the collection's playbooks also fail before any play when their
     groups are empty.
   - A key given twice in one mapping of the file is refused (YAML would keep only the last one).
-extends_documentation_fragment: []
+extends_documentation_fragment:
+  - onprem.wandb.site
 author:
   - onprem.wandb maintainers (@onprem)
 """
@@ -115,6 +63,7 @@ import os
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin
 from ansible_collections.onprem.wandb.plugins.plugin_utils.site_inventory import SiteError, duplicate_key_problems, expand_site, site_problems
+from ansible_collections.onprem.wandb.plugins.plugin_utils.site_schema import redact, show
 
 
 class InventoryModule(BaseInventoryPlugin):
@@ -130,7 +79,12 @@ class InventoryModule(BaseInventoryPlugin):
                 duplicates = duplicate_key_problems(handle.read().decode("utf-8", errors="replace"))
         except (IOError, OSError) as error:
             raise AnsibleParserError("%s: cannot read the site file: %s" % (path, error))
-        spec = self._read_config_data(path)
+        # The file is read and checked against the site schema here, before Ansible's own option handling
+        # (which would convert types and stop at the first missing key, with a message naming no site key).
+        spec = self.loader.load_from_file(path, cache="none")
+        if isinstance(spec, dict) and spec.get("plugin") != self.NAME:
+            raise AnsibleParserError("%s: plugin must be %s, got %s: this is not a site file"
+                                     % (os.path.basename(path), self.NAME, show(spec.get("plugin"))))
         try:
             problems = duplicates + site_problems(spec if not isinstance(spec, dict) else dict(spec))
             if problems:
@@ -142,7 +96,8 @@ class InventoryModule(BaseInventoryPlugin):
                 "\n- ".join(error.problems)))
         except Exception as error:  # a rule that did not expect this shape: a message, never a traceback
             raise AnsibleParserError("%s: the site file could not be read as a site (%s: %s); docs/inventory.md "
-                                     "shows its keys" % (os.path.basename(path), type(error).__name__, error))
+                                     "shows its keys" % (os.path.basename(path), type(error).__name__,
+                                                         redact([str(error)], spec)[0]))
         for group in groups:
             if group != "all":
                 self.inventory.add_group(group)

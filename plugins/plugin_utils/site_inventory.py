@@ -13,10 +13,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import posixpath
 import re
 from collections import Counter
 
 from ansible_collections.onprem.wandb.plugins.module_utils.minio_topology import topology_problems
+from ansible_collections.onprem.wandb.plugins.plugin_utils import site_schema
 from ansible_collections.onprem.wandb.plugins.plugin_utils.wandb_cr import endpoint_url_parts
 
 try:
@@ -44,7 +46,7 @@ SITE_KEYS = {
 }
 COMPONENT_KEYS = {
     "mysql": {"hosts", "replicas", "backup", "tls"},
-    "minio": {"hosts", "drives"},
+    "minio": {"hosts", "drives", "port"},
     "redis": {"hosts", "tls"},
     "proxy": {"hosts", "certificate_mode"},
     "kubernetes": {"admin_host", "kubeconfig", "context", "ingress_class", "client_cidr"},
@@ -110,6 +112,11 @@ SECRETS = {
 }
 REQUIRED_SECRETS = ("wandb_license", "mysql_user_password", "minio_root_user", "minio_root_password",
                     "minio_wandb_secret_key", "redis_password")
+# Which components may share a host: a pair not listed here may not. MySQL and Redis may (the preflight
+# checks their memory claims together); the standby, the proxy and MinIO each want their own hosts.
+SHARED_HOST_ALLOWED = frozenset([frozenset(("mysql", "redis"))])
+# A site of more hosts than this is a typo (60 ranges of 1000 hosts), refused before any range is expanded.
+MAX_SITE_HOSTS = 4096
 _SITE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 _HOST_PORT = re.compile(r"^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,5}))?$")
@@ -152,6 +159,35 @@ DERIVED_VARS = {
 }
 DERIVED_VARS.update((variable, "components.%s.tls.%s" % (name, key))
                     for name, variables in TLS_VARS.items() for key, variable in variables.items())
+# Facts two components share, which a role variable would say a second time: MinIO would create one bucket
+# while W&B is told another, listen on one port while the proxy forwards to another. The site key (or the
+# site-wide variable) is the only way in; the role variable is refused wherever it is set.
+SHARED_FACTS = {
+    "minio_port": "components.minio.port",
+    "minio_wandb_bucket": "endpoints.bucket",
+    "wandb_operator_bucket": "endpoints (object_store, bucket) and vars.wandb_bucket_region",
+    "minio_region": "vars.wandb_bucket_region",
+    "minio_wandb_access_key": "vars.wandb_bucket_access_key",
+    "wandb_operator_bucket_access_key": "vars.wandb_bucket_access_key",
+    "mysql_database": "vars.wandb_mysql_database",
+    "mysql_backup_database": "vars.wandb_mysql_database",
+    "mysql_user": "vars.wandb_mysql_user",
+    "wandb_operator_mysql": "endpoints.mysql, vars.wandb_mysql_database and vars.wandb_mysql_user",
+    "wandb_operator_redis": "endpoints.redis and components.redis.tls",
+    "wandb_operator_host": "url",
+}
+# Site-wide variables several roles read (and the playbooks' own): set in vars only, once for every host,
+# so no group can be told another value.
+SITE_VARIABLES = {
+    "wandb_bucket_access_key": "the access key name W&B uses for its bucket (MinIO creates it, W&B is given it)",
+    "wandb_bucket_region": "the bucket's region (MinIO's and W&B's)",
+    "wandb_mysql_database": "W&B's database (MySQL, the backups and W&B)",
+    "wandb_mysql_user": "W&B's MySQL user (MySQL and W&B)",
+    "wandb_verify_addresses": "name -> address the controller's checks connect to (verify)",
+    "wandb_verify_report_dir": "where verify writes its report",
+}
+# The variables secrets: manages (each secret reaches every role that needs it under its own name).
+SECRET_VARS = dict((variable, key) for key, groups in SECRETS.items() for variable in groups.values())
 # Names that hold secrets: "password", "passwd", "pass" as a word ("ansible_become_pass"), "secret",
 # "license", "token", "private_key", "credential".
 _SECRET_NAME = re.compile(r"(passw(or)?d|(^|_)pass(phrase)?($|_)|secret|licen[cs]e|token|private_?key|credential)", re.IGNORECASE)
@@ -206,25 +242,27 @@ def is_vault_value(value):
 
 
 def host_name_problem(name):
-    """Why NAME cannot be a host of the site (None when it can): the roles put it in URLs, TLS
-    names, MINIO_VOLUMES and nginx upstreams, so it must be an RFC 1123 name or an IPv4 address."""
-    if not isinstance(name, str) or not name:
-        return "a host name must be a non-empty string, got %r" % (name,)
-    if ":" in name:
-        return ("%r is an IPv6 address: name the host (mysql1.example.com) and give the address as its "
-                "ansible_host in host_vars, so URLs and certificates carry the name" % name)
-    if _IPV4.match(name):
-        return None
-    if len(name) > 253 or not all(_HOST_LABEL.match(label) for label in name.rstrip(".").split(".")):
-        return ("%r is not a host name (RFC 1123: letters, digits and '-' in dot-separated labels of 1-63 "
-                "characters; give another address as ansible_host in host_vars)" % name)
-    return None
+    """Why NAME cannot be a host of the site (None when it can); site_schema.host_name_problem."""
+    return site_schema.host_name_problem(name)
 
 
 def _drive_problem(path):
     if not path.startswith("/") or path.rstrip("/") == "" or any(c.isspace() for c in path) or "/../" in path + "/":
         return "%r is not an absolute path of a drive's mount point (/srv/minio/disk1)" % (path,)
+    if posixpath.normpath(path) != path:
+        return "%r is not a normalised path: write %s (MinIO would take the two spellings for two drives)" % (
+            path, posixpath.normpath(path))
     return None
+
+
+def _nested_drives(where, drives):
+    """A drive inside another drive's mount point (/srv/minio and /srv/minio/disk1): MinIO would write one into the other."""
+    ordered = sorted(drives)
+    for index, outer in enumerate(ordered):
+        for inner in ordered[index + 1:]:
+            if inner.startswith(outer.rstrip("/") + "/"):
+                return ["%s: %s is inside %s: every drive is a mount point of its own, none inside another" % (where, inner, outer)]
+    return []
 
 
 def range_size(pattern):
@@ -328,9 +366,11 @@ def _hosts(where, value, problems, names=True):
             problems.append("%s: %s" % (where, bad[0]))
             continue
         hosts.extend(expanded)
-    duplicates = sorted(host for host, count in Counter(hosts).items() if count > 1)
+    duplicates = sorted(host for host, count in Counter(h.lower().rstrip(".") if names else h for h in hosts).items() if count > 1)
     if duplicates:
-        problems.append("%s lists %s more than once" % (where, ", ".join(duplicates)))
+        problems.append("%s lists %s more than once%s" % (where, ", ".join(duplicates), " (host names compare case-insensitively)" if names else ""))
+    elif not names:
+        problems.extend(_nested_drives(where, hosts))
     return hosts
 
 
@@ -367,7 +407,7 @@ def endpoint_problems(spec):
         endpoints = {}
     if not isinstance(endpoints, dict):
         return ["endpoints must be a mapping (%s), got %r" % (", ".join(sorted(ENDPOINT_KEYS)), endpoints)]
-    problems = _unknown("endpoints", endpoints, ENDPOINT_KEYS)
+    problems = []
     store = endpoints.get("object_store")
     if store is not None and not (isinstance(store, str) and _parts(store)):
         problems.append("endpoints.object_store must be the object store's base URL with its scheme "
@@ -410,20 +450,13 @@ def endpoint_problems(spec):
     return problems
 
 
-def _repository_host(repository):
-    """The host of a restic repository URL; None for a local path or a form without one."""
-    match = re.match(r"^(?:s3|rest):[a-z]+://(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)", repository) or \
-        re.match(r"^sftp:(?://)?(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)", repository)
-    return match.group(1).lower() if match else None
-
-
 def _tls_problems(name, tls):
     """components.<name>.tls: certificate, key and CA paths (and, for MySQL, require)."""
     where = "components.%s.tls" % name
     allowed = dict((key, TLS_KEYS[key]) for key in TLS_VARS[name])
     if not isinstance(tls, dict):
         return ["%s must be a mapping (%s), got %r" % (where, ", ".join(sorted(allowed)), tls)]
-    problems = _unknown(where, tls, allowed)
+    problems = []
     for key in ("certificate", "key", "ca"):
         value = tls.get(key)
         if not isinstance(value, str) or not value.strip():
@@ -445,15 +478,21 @@ def tls_vars(name, tls):
     return variables, site
 
 
-def _mysql_day2_problems(mysql, secrets, all_hosts):
+def _url_host(url):
+    parts = site_schema.url_parts(url) if isinstance(url, str) else None
+    return parts[1].lower() if isinstance(parts, tuple) else None
+
+
+def _mysql_day2_problems(spec, mysql, secrets, all_hosts):
     """components.mysql.replicas and components.mysql.backup: their shape, and the secrets they need."""
     if not isinstance(mysql, dict):
         return []
     problems = []
     primary = _hosts("components.mysql.hosts", mysql.get("hosts"), [])
     replicas = _hosts("components.mysql.replicas", mysql.get("replicas"), problems) if "replicas" in mysql else []
+    primary_keys = [h.lower().rstrip(".") for h in primary]
     for host in replicas:
-        if host in primary:
+        if host.lower().rstrip(".") in primary_keys:
             problems.append("components.mysql.replicas lists %s, the primary itself: a hot standby must be another host" % host)
         elif host in all_hosts:
             problems.append("components.mysql.replicas lists %s, which is also a %s host: give the standby its own host"
@@ -467,15 +506,24 @@ def _mysql_day2_problems(mysql, secrets, all_hosts):
         return problems
     if not isinstance(backup, dict):
         return problems + ["components.mysql.backup must be a mapping (%s), got %r" % (", ".join(sorted(BACKUP_KEYS)), backup)]
-    problems.extend(_unknown("components.mysql.backup", backup, BACKUP_KEYS))
     repository = backup.get("repository")
-    host = _repository_host(repository) if isinstance(repository, str) else None
-    if host is None:
-        problems.append("components.mysql.backup.repository must be a restic repository on another host (%s), got %r"
-                        % (BACKUP_KEYS["repository"], repository))
-    elif host.strip("[]") in [h.lower() for h in primary + replicas] or host.startswith("127.") or host in ("localhost", "[::1]"):
+    host = site_schema.repository_host(repository) if isinstance(repository, str) else None
+    if host is None or (isinstance(repository, str) and site_schema.repository_problem(repository)):
+        problems.append("components.mysql.backup.repository %s, got %s"
+                        % (site_schema.repository_problem(repository) if isinstance(repository, str) else
+                           "must be a restic repository on another host (%s)" % BACKUP_KEYS["repository"],
+                           site_schema.show(repository)))
+    elif host in [h.lower() for h in primary + replicas] or host.startswith("127.") or host in ("localhost", "::1"):
         problems.append("components.mysql.backup.repository %s is on %s, a MySQL host of this site: backups must leave "
                         "the MySQL hosts (another facility)" % (repository, host))
+    elif host in [h.lower() for h in all_hosts] or host == _url_host(object_store_url(spec)):
+        problems.append("components.mysql.backup.repository %s is on %s, which this site's own hosts serve "
+                        "(components.minio, components.proxy or endpoints.object_store): a backup must survive the loss "
+                        "of the site, so it goes to another facility" % (repository, host))
+    elif repository.startswith("s3:") and "mysql_backup_repository_env" not in secrets:
+        problems.append("secrets.mysql_backup_repository_env is missing: components.mysql.backup.repository %s is an S3 "
+                        "repository, whose access key the first backup needs (a vaulted mapping with AWS_ACCESS_KEY_ID "
+                        "and AWS_SECRET_ACCESS_KEY)" % repository)
     keep = backup.get("keep_daily", 7)
     if not isinstance(keep, int) or isinstance(keep, bool) or keep < 7:
         problems.append("components.mysql.backup.keep_daily is %r: keep at least 7 daily backups (a week)" % (keep,))
@@ -589,11 +637,187 @@ def _wandb_conflicts(where, variables):
 
 
 def site_problems(spec):
-    """Every problem of the site file; empty when it expands cleanly."""
-    problems = []
+    """Every problem of the site file; empty when it expands cleanly.
+
+    First the typed schema (site_schema: types, required keys, unknown keys at every depth, formats) and
+    the secrets hidden in any string; then the rules between keys (topologies, placement, drift, role
+    overrides), leaving out what names a key the schema already refused. No message prints a secret.
+    """
     if not isinstance(spec, dict):
-        return ["the site file must be a mapping, got %s" % type(spec).__name__]
-    problems.extend(_unknown("the site file", spec, SITE_KEYS))
+        return ["the site file must be a mapping of the keys of docs/inventory.md (plugin, site, domain, components, "
+                "secrets, ...), got %s" % ("an empty file" if spec is None else type(spec).__name__)]
+    typed = site_schema.schema_problems(spec) + site_schema.secret_problems(spec)
+    reported = set(problem.split(" ", 1)[0].split("[", 1)[0] for problem in typed)
+    size = _size_problems(spec)
+    if size:
+        return site_schema.redact(typed + size, spec)
+    related = _semantic_problems(spec) + _placement_problems(spec) + _override_problems(spec)
+    related = [problem for problem in related
+               if not any(re.match(re.escape(path) + r"([ .:\[]|$)", problem) for path in reported)]
+    return site_schema.redact(typed + _unique(related), spec)
+
+
+def _unique(problems):
+    seen = set()
+    return [problem for problem in problems if not (problem in seen or seen.add(problem))]
+
+
+def _component_entries(spec):
+    """{component: [host entries as written]} for the components whose hosts are a list of strings."""
+    components = spec.get("components") if isinstance(spec.get("components"), dict) else {}
+    entries = {}
+    for name in REQUIRED_COMPONENTS:
+        component = components.get(name)
+        if isinstance(component, dict):
+            for key in ("hosts", "replicas") if name == "mysql" else ("hosts",):
+                value = component.get(key)
+                if isinstance(value, list) and all(isinstance(item, str) for item in value):
+                    entries["components.%s.%s" % (name, key)] = value
+    return entries
+
+
+def _size_problems(spec):
+    """A site whose ranges describe more than MAX_SITE_HOSTS hosts, counted without expanding any range."""
+    counts = dict((where, sum(range_size(item) or 1 for item in items)) for where, items in _component_entries(spec).items())
+    total = sum(counts.values())
+    if total <= MAX_SITE_HOSTS:
+        return []
+    largest = max(counts, key=counts.get)
+    return ["%s: the site file describes %d hosts (%s has %d), more than the %d a site may have: a range typo? "
+            "(minio[1:4] is four hosts)" % (largest, total, largest, counts[largest], MAX_SITE_HOSTS)]
+
+
+def _host_key(host):
+    """Host names compare case-insensitively (DNS does), without a trailing dot."""
+    return host.lower().rstrip(".")
+
+
+def _placement_problems(spec):
+    """Which components share a host: only the pairs SHARED_HOST_ALLOWED names may; the admin host is none of them."""
+    owners = {}
+    for where, items in _component_entries(spec).items():
+        component = where.split(".")[1] if where.endswith(".hosts") else "mysql replica"
+        for item in items:
+            try:
+                hosts = expand(item)
+            except Exception:  # a bad range is named by the hosts check
+                continue
+            for host in hosts:
+                owners.setdefault(_host_key(host), []).append((component, where, host))
+    problems = []
+    for key in sorted(owners):
+        places = owners[key]
+        for index, (first, first_where, first_host) in enumerate(places):
+            for second, second_where, second_host in places[index + 1:]:
+                if first == second or "mysql replica" in (first, second):
+                    continue  # a component listing a host twice, and the standby, are checked elsewhere
+                if frozenset((first, second)) not in SHARED_HOST_ALLOWED:
+                    problems.append("%s and %s both name %s%s: %s and %s each need hosts of their own (only MySQL and "
+                                    "Redis may share one)" % (first_where, second_where, first_host,
+                                                              "" if first_host == second_host else " (as %s)" % second_host,
+                                                              first, second))
+    kubernetes = (spec.get("components") or {}).get("kubernetes") if isinstance(spec.get("components"), dict) else None
+    admin = kubernetes.get("admin_host") if isinstance(kubernetes, dict) else None
+    if isinstance(admin, str) and _host_key(admin) in owners:
+        component, where, host = owners[_host_key(admin)][0]
+        problems.append("components.kubernetes.admin_host %s is also named by %s: the admin host runs helm with the "
+                        "cluster's kubeconfig, so it is the controller (localhost) or a host of its own, not a %s host"
+                        % (admin, where, component))
+    return problems
+
+
+def connection_variables(connection_names=()):
+    """Every variable Ansible reads for connections, become, shells and interpreters (and the named connection plugins)."""
+    from ansible import constants as C
+    from ansible.plugins.loader import become_loader, connection_loader, shell_loader
+
+    names = set(name for group in C.MAGIC_VARIABLE_MAPPING.values() for name in group)
+    for definition in (C.config.get_configuration_definitions() or {}).values():
+        names.update(var["name"] for var in definition.get("vars") or [] if isinstance(var, dict) and "name" in var)
+    for loader, kind in ((connection_loader, "connection"), (become_loader, "become"), (shell_loader, "shell")):
+        for plugin in loader.all(class_only=True):
+            for definition in (C.config.get_configuration_definitions(kind, plugin._load_name) or {}).values():
+                names.update(var["name"] for var in definition.get("vars") or [] if isinstance(var, dict))
+    for name in connection_names:
+        if "." not in name:
+            continue
+        try:
+            from ansible.plugins.loader import fragment_loader
+            from ansible.utils.plugin_docs import get_docstring
+
+            context = connection_loader.find_plugin_with_context(name)
+            if context.resolved:
+                doc = get_docstring(context.plugin_resolved_path, fragment_loader, collection_name=".".join(name.split(".")[:2]))[0]
+                for definition in (doc or {}).get("options", {}).values():
+                    names.update(var["name"] for var in definition.get("vars") or [] if isinstance(var, dict))
+        except Exception:  # a connection plugin that cannot be read here is named by Ansible when it connects
+            continue
+    return names
+
+
+_TEMPLATE_NAME = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _override_problems(spec):
+    """vars, group_vars, host_vars and connection, checked against the roles' argument specs and Ansible's connection
+    variables: unknown names (with the nearest known one), wrong types, and what a site key or secrets: owns."""
+    scopes = []
+    for key in ("vars", "connection"):
+        if isinstance(spec.get(key), dict):
+            scopes.append((key, spec[key]))
+    for key in ("group_vars", "host_vars"):
+        if isinstance(spec.get(key), dict):
+            scopes.extend(("%s.%s" % (key, name), variables) for name, variables in spec[key].items() if isinstance(variables, dict))
+    if not scopes:
+        return []
+    # A helper variable the site file's own templates read ("{{ lab_dir }}/pki/...") is the site's, not a typo.
+    helpers = set(match.group(1) for _path, text in site_schema.strings(spec) for match in _TEMPLATE_NAME.finditer(text))
+    roles = site_schema.role_specs()
+    chosen = [v.get("ansible_connection") for _w, v in scopes if isinstance(v.get("ansible_connection"), str)]
+    ansible_names = None
+    problems = []
+    for where, variables in scopes:
+        for name in sorted(variables, key=str):
+            path = "%s.%s" % (where, name)
+            value = variables[name]
+            if not isinstance(name, str):
+                problems.append("%s: variable names are strings, got %r" % (path, name))
+            elif name in DERIVED_VARS:
+                continue  # _derived_overrides names the key
+            elif name in SECRET_VARS:
+                problems.append("%s is managed by secrets.%s, which gives every role that needs it the same vaulted value; "
+                                "remove it here (another value here would give MySQL and W&B different secrets)"
+                                % (path, SECRET_VARS[name]))
+            elif name in SHARED_FACTS:
+                problems.append("%s says again what %s says for every component (set it there, once): a second value "
+                                "here would leave the components disagreeing" % (path, SHARED_FACTS[name]))
+            elif name in SITE_VARIABLES and where != "vars":
+                problems.append("%s is %s, which several roles read: set it in vars, once for the whole site, not per "
+                                "group or host" % (path, SITE_VARIABLES[name]))
+            elif name.startswith("ansible_"):
+                if ansible_names is None:
+                    ansible_names = connection_variables(chosen)
+                if name not in ansible_names and not re.match(r"^ansible_[a-z0-9_]+_interpreter$", name):
+                    problems.append("%s is not a variable Ansible knows%s (connection, become and interpreter variables "
+                                    "of the installed plugins)" % (path, site_schema.nearest(name, ansible_names)))
+            elif where == "connection":
+                problems.append("%s: connection holds Ansible's connection variables (ansible_user, ansible_port, "
+                                "ansible_connection, ...); set %s in vars" % (path, name))
+            elif name in roles:
+                reason = site_schema.role_value_problem(name, value)
+                if reason:
+                    problems.append("%s %s" % (path, reason))
+            elif name not in SITE_VARIABLES and name not in helpers:
+                problems.append("%s is not a variable of any of the collection's roles%s, nor a site variable (%s); a "
+                                "helper variable must be used by the site file's own templates"
+                                % (path, site_schema.nearest(name, list(roles) + list(SITE_VARIABLES)),
+                                   ", ".join(sorted(SITE_VARIABLES))))
+    return problems
+
+
+def _semantic_problems(spec):
+    """The rules between keys (hosts and ranges, topologies, endpoints, day 2, secrets, overrides)."""
+    problems = []
     site = spec.get("site")
     if not isinstance(site, str) or not _SITE.match(site):
         problems.append("site must be a short lower-case name (letters, digits, '-'), got %r" % (site,))
@@ -612,7 +836,6 @@ def site_problems(spec):
     if not isinstance(components, dict):
         problems.append("components must map mysql, minio, redis, proxy (and kubernetes) to their hosts, got %r" % (components,))
         components = {}
-    problems.extend(_unknown("components", components, COMPONENT_KEYS))
     all_hosts = {}
     for name in REQUIRED_COMPONENTS + ("kubernetes",):
         component = components.get(name)
@@ -623,7 +846,6 @@ def site_problems(spec):
         if not isinstance(component, dict):
             problems.append("components.%s must be a mapping, got %r" % (name, component))
             continue
-        problems.extend(_unknown("components.%s" % name, component, COMPONENT_KEYS[name]))
         if name == "kubernetes":
             problems.extend(_kubernetes_problems(component))
             continue
@@ -651,13 +873,12 @@ def site_problems(spec):
                             % (", ".join(CERTIFICATE_MODES), component.get("certificate_mode")))
 
     problems.extend(endpoint_problems(spec))
-    problems.extend(_mysql_day2_problems(components.get("mysql"), spec.get("secrets") or {}, all_hosts))
+    problems.extend(_mysql_day2_problems(spec, components.get("mysql"), spec.get("secrets") or {}, all_hosts))
 
     secrets = spec.get("secrets") or {}
     if not isinstance(secrets, dict):
         problems.append("secrets must map role variables to vaulted variable names, got %r" % (secrets,))
         secrets = {}
-    problems.extend(_unknown("secrets", secrets, SECRETS))
     for key in REQUIRED_SECRETS:
         if key not in secrets:
             problems.append("secrets.%s is missing: name the vaulted variable that holds it (vault_%s)" % (key, key))
@@ -746,10 +967,11 @@ def expand_site(spec):
             for item in (component["drives"] if isinstance(component["drives"], list) else [component["drives"]]):
                 drives.extend(expand(item))
             variables["minio_drives"] = drives
+            variables["minio_port"] = component.get("port", DEFAULT_PORTS["minio"])
         if name == "proxy":
             variables["nginx_proxy_cert_mode"] = component.get("certificate_mode", "files")
             # The object store the proxy balances over: every MinIO node (site data, not another group's facts).
-            minio_port = ((spec.get("group_vars") or {}).get("wandb_minio") or {}).get("minio_port", DEFAULT_PORTS["minio"])
+            minio_port = components["minio"].get("port", DEFAULT_PORTS["minio"])
             variables["nginx_proxy_minio_upstreams"] = ["%s:%s" % (host, minio_port) for host in component_hosts["minio"]]
         component_tls = {}
         if name in TLS_VARS and component.get("tls"):
