@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: openpgp_fingerprints
 short_description: Fingerprints of the primary keys in an OpenPGP public key file
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Reads an ASCII-armoured OpenPGP public key file (what package repositories publish as their
     signing key) and returns the fingerprint of each primary key in it, upper-case hex without

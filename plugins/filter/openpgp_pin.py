@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: openpgp_pin
 short_description: A key fingerprint as written by people, in the form openpgp_fingerprints returns
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Takes a pinned OpenPGP fingerprint the way vendors and people write it (groups of four with
     spaces, lower case, a C(0x) prefix) and returns it as upper-case hex without spaces, the form

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: version_policy
 short_description: Judge a component's version by W&B's version policy
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns a check result (C(status) passed, failed or warn, a one-line C(reason), C(expected) and
     C(found)) for a version of MySQL, Redis or Kubernetes, by the collection's one requirements

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: wandb_operator_checks
 short_description: Judge the operator stage from what was read from the cluster
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Turns the reads of the wandb_operator role's C(check) entry point (the cluster's version, the
     controller Deployment, the WeightsAndBiases resource, its Secrets) into checks in the

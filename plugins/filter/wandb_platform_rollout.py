@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: wandb_platform_rollout
 short_description: Whether every Deployment of W&B's Helm release is rolled out and Available
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes a C(kubernetes.core.k8s_info) read of Deployments and keeps those Helm made for the
     release (annotation C(meta.helm.sh/release-name)), the one the operator names after the

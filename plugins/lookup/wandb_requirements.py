@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: wandb_requirements
 short_description: W&B Server's requirements of a component, from the collection's one table
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns what W&B requires of a component (C(mysql), C(redis), C(kubernetes), C(object_store))
     from C(plugins/module_utils/wandb_requirements.py), the one place the collection keeps them -

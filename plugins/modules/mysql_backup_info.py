@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: mysql_backup_info
 short_description: Check the W&B MySQL backups in their off-host restic repository
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs the backup tool the onprem.wandb.mysql_backup role installs (C(status)), which reads the
     restic repository with the host's root-only settings, and reports without changing anything

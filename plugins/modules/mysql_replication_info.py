@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: mysql_replication_info
 short_description: Check a MySQL hot standby (replica) of the W&B database
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Connects to a MySQL replica and reports, without changing anything, whether it replicates from
     the declared source with GTID auto-positioning, whether both replication threads run, its lag

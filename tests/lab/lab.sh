@@ -91,15 +91,16 @@ lab_info() {
     for name in mysql mysql2 backup minio1 minio2 minio3 minio4 redis proxy k8s; do
         printf '  %-8s %s\n' "${name}" "$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "onprem-wandb-lab-${name}" 2>/dev/null || echo 'not running')"
     done
-    local proxy
+    local proxy redis
     proxy=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' onprem-wandb-lab-proxy 2>/dev/null || true)
+    redis=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' onprem-wandb-lab-redis 2>/dev/null || true)
     cat <<TEXT
 
   W&B URL     https://wandb.lab.test and its object store https://s3.lab.test (both the proxy: add
               "${proxy:-<proxy address>} wandb.lab.test s3.lab.test" to /etc/hosts; trust ${LAB}/pki/lab-ca.crt)
   MySQL       onprem-wandb-lab-mysql:3306 (inside the lab network), database wandb_local, user wandb_local
   MinIO       https://s3.lab.test (balanced over minio1-4), bucket wandb, access key wandb
-  Redis       <redis address>:6379, password (W&B connects as the default user)
+  Redis       onprem-wandb-lab-redis:6379 (${redis:-not running}; TLS, the lab's service CA), password (W&B connects as the default user)
   Kubernetes  KUBECONFIG=${LAB}/kubeconfig kubectl get weightsandbiases -A
   Secrets     ansible-vault view --vault-password-file ${LAB}/vault-password ${LAB}/inventory/group_vars/all/vault.yml
   Re-run      cd ${REPO_ROOT} && PATH=${ONPREM_WANDB_CACHE}/bin:${REPO_ROOT}/.venv/bin:\$PATH ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH} ONPREM_WANDB_LAB_DIR=${LAB} ANSIBLE_VAULT_PASSWORD_FILE=${LAB}/vault-password ansible-playbook -i ${LAB}/inventory onprem.wandb.verify
