@@ -493,10 +493,12 @@ def _mysql_day2_problems(spec, mysql, secrets, all_hosts):
     primary_keys = [h.lower().rstrip(".") for h in primary]
     for host in replicas:
         if host.lower().rstrip(".") in primary_keys:
-            problems.append("components.mysql.replicas lists %s, the primary itself: a hot standby must be another host" % host)
+            problems.append("components.mysql.replicas lists %s, the primary itself (components.mysql.hosts): a hot standby "
+                            "must be another host" % host)
         elif host in all_hosts:
-            problems.append("components.mysql.replicas lists %s, which is also a %s host: give the standby its own host"
-                            % (host, ", ".join(all_hosts[host])))
+            problems.append("components.mysql.replicas lists %s, which is also a %s host (%s): give the standby its own host"
+                            % (host, ", ".join(all_hosts[host]),
+                               ", ".join("components.%s.hosts" % name for name in all_hosts[host])))
         all_hosts.setdefault(host, []).append("mysql replica")
     if replicas and "mysql_replication_password" not in secrets:
         problems.append("secrets.mysql_replication_password is missing: components.mysql.replicas needs the replication "
@@ -651,10 +653,26 @@ def site_problems(spec):
     size = _size_problems(spec)
     if size:
         return site_schema.redact(typed + size, spec)
+    # The rules between keys see only what the schema accepted: a refused value is left out, not guessed at.
+    for path in reported:
+        spec = _without(spec, path)
     related = _semantic_problems(spec) + _placement_problems(spec) + _override_problems(spec)
     related = [problem for problem in related
                if not any(re.match(re.escape(path) + r"([ .:\[]|$)", problem) for path in reported)]
     return site_schema.redact(typed + _unique(related), spec)
+
+
+def _without(spec, path):
+    """spec without the key at a dotted path (the mappings on the way copied, spec itself unchanged)."""
+    parts = path.split(".")
+    if not parts or parts[0] not in spec:
+        return spec
+    copy = dict(spec)
+    if len(parts) == 1:
+        del copy[parts[0]]
+    elif isinstance(copy[parts[0]], dict):
+        copy[parts[0]] = _without(copy[parts[0]], ".".join(parts[1:]))
+    return copy
 
 
 def _unique(problems):
@@ -865,7 +883,8 @@ def _semantic_problems(spec):
                 problems.append("components.minio.drives is missing or empty: list the drive mount points "
                                 "(/srv/minio/disk[1:2])")
             else:
-                problems.extend("components.minio: " + p for p in topology_problems([(h, drives) for h in hosts]))
+                problems.extend("components.minio.hosts and components.minio.drives: " + p
+                                for p in topology_problems([(h, drives) for h in hosts]))
         if name in TLS_VARS and "tls" in component:
             problems.extend(_tls_problems(name, component["tls"]))
         if name == "proxy" and component.get("certificate_mode", "files") not in CERTIFICATE_MODES:
@@ -915,13 +934,15 @@ def _semantic_problems(spec):
             problems.extend(_wandb_conflicts("%s.%s" % (key, name), variables))
         if key == "group_vars":
             known = set(GROUPS.values()) | {SERVERS_GROUP, OPERATOR_GROUP, REPLICA_GROUP, "all"}
-            problems.extend(_unknown("group_vars", value, known))
+            problems.extend("group_vars.%s is not a group of the site%s; allowed: %s"
+                            % (name, site_schema.nearest(name, known), ", ".join(sorted(known)))
+                            for name in sorted(value, key=str) if name not in known)
         else:
             admin = ((components.get("kubernetes") or {}).get("admin_host", "localhost")
                      if isinstance(components.get("kubernetes"), dict) else "localhost")
-            unknown = sorted(str(h) for h in value if h not in all_hosts and h != admin)
-            if unknown:
-                problems.append("host_vars names hosts the site does not have: %s" % ", ".join(unknown))
+            problems.extend("host_vars.%s is not a host of the site%s: host_vars names hosts the components list"
+                            % (name, site_schema.nearest(name, list(all_hosts) + [admin]))
+                            for name in sorted(value, key=str) if name not in all_hosts and name != admin)
     return problems
 
 

@@ -58,6 +58,8 @@ def option(path):
 # Secrets inside values: never printed, refused where plain text would be a secret in the site file.
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@\s]*:([^/@\s]+)@")
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
+# user:password@host[:port] without a scheme (restic's sftp:user@host:/path has no password, and is not this).
+_HOST_PASSWORD = re.compile(r"^(?!sftp:)[A-Za-z0-9._%+-]+:([^/@\s]+)@[A-Za-z0-9.\[\]:-]+$")
 _AWS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
 
 
@@ -68,6 +70,8 @@ def secret_kind(value):
     match = _URL_PASSWORD.search(value)
     if match and not re.match(r"^\{\{.*\}\}$", match.group(1)):
         return "a password inside a URL"
+    if _HOST_PASSWORD.match(value):
+        return "a password inside a host address"
     pem = _PEM.search(value)
     if pem and "PRIVATE KEY" in pem.group(1):
         return "a PEM private key"

@@ -137,8 +137,8 @@ def test_an_http_object_store_behind_https_is_accepted_only_when_the_site_says_s
     (site(components=components(redis={"hosts": []})), "components.redis.hosts is empty"),
     (site(components=components(redis={"hosts": ["redis1", "redis2"]})), "components.redis.hosts has 2 hosts (redis1, redis2)"),
     (site(components=components(minio={"hosts": ["minio[1:3]"], "drives": ["/srv/minio/disk1"]})),
-     "components.minio: "),
-    (site(components=components(minio={"hosts": ["minio1"], "drives": ["/srv/minio/disk1"]})), "components.minio: "),
+     "components.minio.hosts and components.minio.drives: "),
+    (site(components=components(minio={"hosts": ["minio1"], "drives": ["/srv/minio/disk1"]})), "components.minio.hosts and components.minio.drives: "),
     (site(components=components(minio={"hosts": ["minio[1:4]"]})), "components.minio.drives is missing: Absolute, normalised paths of each node's drive mount points"),
     (site(components=components(minio={"hosts": ["minio[1:4]", "minio2"], "drives": ["/d[1:2]"]})),
      "components.minio.hosts lists minio2 more than once"),
@@ -179,8 +179,8 @@ def test_an_http_object_store_behind_https_is_accepted_only_when_the_site_says_s
     (site(group_vars={"wandb_redis": {"redis_tls_cert_src": "/c"}}),
      "group_vars.wandb_redis.redis_tls_cert_src is derived from the site file's components.redis.tls.certificate"),
     (site(vars={"wandb_redis_tls": True}), "vars.wandb_redis_tls is derived from the site file's components.redis.tls"),
-    (site(group_vars={"databases": {"a": 1}}), "group_vars has unknown key databases"),
-    (site(host_vars={"minio9": {"a": 1}}), "host_vars names hosts the site does not have: minio9"),
+    (site(group_vars={"databases": {"a": 1}}), "group_vars.databases is not a group of the site; allowed: all, wandb_minio"),
+    (site(host_vars={"minio9": {"a": 1}}), "host_vars.minio9 is not a host of the site (did you mean minio"),
     # Host names and ranges: what the roles can put in URLs, certificates and MINIO_VOLUMES.
     (site(components=components(minio={"hosts": ["minio[4:1]"], "drives": ["/d[1:2]"]})),
      "components.minio.hosts: the range 'minio[4:1]' is empty (its start is after its end: write minio[1:4])"),
@@ -250,7 +250,7 @@ def test_the_secret_references_are_recorded_for_the_inventory_guard():
 
 def test_the_topology_message_is_minio_s_rule():
     problems = si.site_problems(site(components=components(minio={"hosts": ["minio[1:3]"], "drives": ["/srv/minio/disk1"]})))
-    assert any("components.minio:" in p and "4" in p for p in problems), problems
+    assert any(p.startswith("components.minio.hosts and components.minio.drives: ") and "4" in p for p in problems), problems
 
 
 def test_a_vault_reference_in_vars_is_not_a_plain_secret():
