@@ -337,6 +337,35 @@ def test_bad_values_on_two_hosts_stop_the_whole_site_before_any_change():
     assert not [name for name, _host, _result in run.tasks if name.startswith(("Install", "Write", "Configure"))]
 
 
+# Ansible drops a host it cannot reach and goes on with the others: a site run would then change every host
+# but that one. The first task of every changing play reaches every host and stops the play for all of them.
+@pytest.mark.parametrize(("playbook", "host"), [
+    ("converge.yml", "onprem-wandb-lab-mysql"),
+    ("converge.yml", "onprem-wandb-lab-mysql2"),
+    ("converge.yml", "onprem-wandb-lab-minio4"),
+    ("converge.yml", "onprem-wandb-lab-redis"),
+    ("converge.yml", "onprem-wandb-lab-proxy"),
+    ("onprem.wandb.minio", "onprem-wandb-lab-minio4"),
+])
+def test_an_unreachable_host_stops_the_run_before_any_change(playbook, host):
+    """One host of a component paused (Ansible cannot reach it): the whole run stops before any change
+    anywhere, and the message names that host and why (not another host's templating error)."""
+    subprocess.run(["docker", "pause", host], check=True, capture_output=True)
+    try:
+        # A pending change on every server (another time server): a run that went on would make it.
+        run = run_playbook(playbook, extra_vars={"common_ntp_servers": ["192.0.2.124"]})
+    finally:
+        subprocess.run(["docker", "unpause", host], check=True, capture_output=True)
+    assert run.rc != 0
+    assert run.changed == 0, run.changed_tasks()
+    shown = " ".join(run.failure_messages().split())
+    assert "Nothing was changed: 1 host(s) of this play cannot be reached: %s: unreachable: " % host in shown, shown
+    # Stopped before any host's facts were read, the first step of every check and change.
+    read = [result_host for _name, result_host, result in run.tasks if result.get("ansible_facts", {}).get("ansible_distribution")
+            or result.get("ansible_facts", {}).get("distribution")]
+    assert read == [], read
+
+
 def test_verify_fails_and_names_what_is_broken(tmp_path):
     wrong = {"wandb_verify_report_dir": str(tmp_path), "mysql_user_password": "not-the-password"}
     run = run_playbook("verify_report.yml", extra_vars=wrong, args=["--tags", "mysql"])
