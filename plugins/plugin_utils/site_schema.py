@@ -82,6 +82,27 @@ def secret_kind(value):
     return None
 
 
+# Values an example or a tutorial gives, never a site's secret.
+_SAMPLE_SECRETS = frozenset((
+    "changeme", "change-me", "change_me", "password", "passw0rd", "password123", "secret", "secret123", "admin",
+    "administrator", "root", "toor", "test", "testing", "example", "default", "letmein", "welcome", "qwerty",
+    "123456", "12345678", "minioadmin", "minio123", "minio", "wandb", "redis", "mysql", "replaceme", "replace-me",
+    "xxx", "xxxx", "todo", "fixme", "dummy", "sample",
+))
+
+
+def placeholder_kind(value):
+    """Why VALUE is a placeholder rather than a secret ('a REPLACE: placeholder', ...), or None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if re.match(r"^(REPLACE|CHANGE|TODO|FIXME)\b", text, re.IGNORECASE) or re.match(r"^<[^<>]*>$", text):
+        return "still the example vault's placeholder text"
+    if text.lower() in _SAMPLE_SECRETS or re.match(r"^(change ?me|password|secret)[0-9!._-]*$", text, re.IGNORECASE):
+        return "a well-known sample value, not a secret"
+    return None
+
+
 def show(value):
     """A value as a message may print it: never one that looks secret, never a page long."""
     kind = secret_kind(value)

@@ -382,6 +382,25 @@ def test_a_secret_reference_that_does_not_resolve_fails_before_any_host_is_touch
     assert len(plays) == 1 and plays[0].startswith("PLAY [Check the inventory gives this run its hosts]"), plays
 
 
+def test_placeholder_secrets_are_refused_before_any_host_is_touched(tmp_path):
+    """The example vault's REPLACE: texts and sample values pass every length rule: refused by name, never printed."""
+    values = {"vault_" + key: "k3Jq-81vB-zz0P-44Lm-%s" % key for key in si.REQUIRED_SECRETS}
+    values["vault_redis_password"] = "REPLACE: the Redis password of W&B's ACL user, 16 characters or more"
+    values["vault_minio_root_password"] = "changeme"
+    extra = tmp_path / "vault.json"
+    extra.write_text(json.dumps(values))
+    run = run_playbook(tmp_path, "site", SITE, extra=["-e", "@%s" % extra, "-vvv"])
+    shown = run.stdout + run.stderr
+    assert run.returncode != 0, shown[-2000:]
+    flat = " ".join(shown.split())
+    assert "2 secret(s) of the site file are not real secrets yet: " in flat, shown[-2000:]
+    assert "secrets.minio_root_password (vault_minio_root_password) is a well-known sample value" in flat
+    assert "secrets.redis_password (vault_redis_password) is still the example vault's placeholder text" in flat
+    assert "REPLACE: the Redis password" not in shown and "changeme" not in shown
+    plays = [line for line in shown.splitlines() if line.startswith("PLAY [")]
+    assert len(plays) == 1 and plays[0].startswith("PLAY [Check the inventory gives this run its hosts]"), plays
+
+
 def test_a_duplicate_key_and_a_list_admin_host_are_refused_without_a_traceback(tmp_path):
     text = yaml.safe_dump(site(components=components(kubernetes={"admin_host": ["a1", "a2"]})))
     text += "site: other\n"
