@@ -160,10 +160,7 @@ def redact(problems, spec, extra=()):
     cleaned = []
     for problem in problems:
         for value in values:
-            if value in problem:
-                problem = problem.replace(value, "<secret, not shown>")
-            if repr(value) in problem:
-                problem = problem.replace(repr(value), "<secret, not shown>")
+            problem = problem.replace(repr(value), "<secret, not shown>").replace(value, "<secret, not shown>")
         cleaned.append(problem)
     return cleaned
 
@@ -339,18 +336,19 @@ def calendar_problem(value):
         parts = words.pop(0).replace("~", "-").split("-")
         if len(parts) == 2:
             parts = ["*"] + parts
-        if len(parts) != 3 or not (_cal_field(parts[0], 1970, 2199) and _cal_field(parts[1], 1, 12)
-                                    and _cal_field(parts[2], 1, 31)):
+        ranges = ((1970, 2199), (1, 12), (1, 31))
+        if len(parts) != 3 or not all(_cal_field(part, low, high) for part, (low, high) in zip(parts, ranges)):
             return allowed
     if words and ":" in words[0]:
         parts = words.pop(0).split(":")
         if len(parts) == 2:
             parts.append("00")
-        if len(parts) != 3 or not (_cal_field(parts[0], 0, 23) and _cal_field(parts[1], 0, 59)
-                                    and _cal_field(parts[2].split(".")[0], 0, 59)):
+        ranges = ((0, 23), (0, 59), (0, 59))
+        parts[-1] = parts[-1].split(".")[0]  # seconds may carry a fraction
+        if len(parts) != 3 or not all(_cal_field(part, low, high) for part, (low, high) in zip(parts, ranges)):
             return allowed
-    if words and (words[0] == "UTC" or "/" in words[0]) and len(words) == 1:
-        words = []
+    if words and len(words) < len(value.split()) and (words[0] == "UTC" or "/" in words[0]) and len(words) == 1:
+        words = []  # a time zone after the rest
     if words or not value.strip() or value.split()[0].lower() in _CAL_SHORT:
         return allowed
     return None
