@@ -156,6 +156,8 @@ DERIVED_VARS = {
     "wandb_operator_context": "components.kubernetes.context",
     "wandb_operator_ingress_class": "components.kubernetes.ingress_class",
     "wandb_site_secret_references": "secrets",
+    "mysql_tls_cert_names": "endpoints.mysql",
+    "redis_tls_cert_names": "endpoints.redis",
 }
 DERIVED_VARS.update((variable, "components.%s.tls.%s" % (name, key))
                     for name, variables in TLS_VARS.items() for key, variable in variables.items())
@@ -999,6 +1001,9 @@ def expand_site(spec):
             component_tls, site_tls = tls_vars(name, component["tls"])
             variables.update(component_tls)
             all_vars.update(site_tls)
+        if component_tls:
+            # The certificate must name what W&B connects to (checked on the controller by the role).
+            variables["%s_tls_cert_names" % name] = [all_vars["wandb_%s_host" % name]]
         if name == "mysql":
             primary_vars, replica_vars = mysql_day2_vars(component)
             variables.update(primary_vars)
