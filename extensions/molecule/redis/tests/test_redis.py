@@ -227,23 +227,30 @@ def test_check_mode_reports_a_setting_changed_by_hand_and_converge_puts_it_back(
 
 
 def test_a_key_that_does_not_match_its_certificate_fails_before_redis_is_touched(host, address, tls_files, tmp_path):
-    """The configuration checker loads the TLS files for real (a free loopback TLS port): the mismatch
-    fails the run at the check, and the running Redis keeps serving."""
+    """The key and the certificate are read on the controller first (onprem.wandb.common tls_files): the
+    mismatch is refused before any change, naming both variables, and the running Redis keeps serving."""
     stranger = write_test_pki(tmp_path, "onprem-wandb-redis", address)
     before = main_pid(host)
-    try:
-        run = run_playbook("converge.yml", extra_vars={"redis_tls_cert_src": tls_files["cert"], "redis_tls_key_src": stranger["key"],
-                                                       "redis_tls_ca_src": tls_files["ca"]})
-        assert run.rc != 0
-        assert run.failures()[0][0] == "Write the Redis configuration, checked by redis-server before it is used", run.failure_messages()
-        # The template's validate failure carries redis-server's own words in its stderr.
-        said = run.failures()[0][2].get("stderr", "")
-        assert "TLS" in said, said
-        assert restarts(run) == [] and main_pid(host) == before
-        assert redis.Redis(host=address, port=6379, username="wandb", password=PASSWORD, socket_timeout=5).ping()
-    finally:
-        back = run_playbook("converge.yml")
-        assert back.rc == 0, back.failure_messages()
+    run = run_playbook("converge.yml", extra_vars={"redis_tls_cert_src": tls_files["cert"], "redis_tls_key_src": stranger["key"],
+                                                   "redis_tls_ca_src": tls_files["ca"]})
+    assert_rejected_before_change(run, f"redis_tls_key_src {stranger['key']} is not the key of redis_tls_cert_src {tls_files['cert']}")
+    assert restarts(run) == [] and main_pid(host) == before
+    assert redis.Redis(host=address, port=6379, username="wandb", password=PASSWORD, socket_timeout=5).ping()
+
+
+def test_a_certificate_of_another_ca_or_name_is_refused_before_any_change(host, address, tls_files, tmp_path):
+    """A CA that did not sign the certificate, a server certificate given as the CA, and a certificate that does
+    not name what clients connect to: each named, before any change."""
+    stranger = write_test_pki(tmp_path, "onprem-wandb-redis", address)
+    before = main_pid(host)
+    run = run_playbook("converge.yml", extra_vars={"redis_tls_cert_src": tls_files["cert"], "redis_tls_key_src": tls_files["key"],
+                                                   "redis_tls_ca_src": stranger["ca"], "redis_tls_cert_names": ["cache.example.test"]})
+    assert_rejected_before_change(run, f"redis_tls_cert_src {tls_files['cert']} is not signed by redis_tls_ca_src {stranger['ca']}",
+                                  "not [\"cache.example.test\"], the name clients connect to")
+    run = run_playbook("converge.yml", extra_vars={"redis_tls_cert_src": tls_files["cert"], "redis_tls_key_src": tls_files["key"],
+                                                   "redis_tls_ca_src": tls_files["cert"]})
+    assert_rejected_before_change(run, f"redis_tls_ca_src {tls_files['cert']} is not a CA certificate")
+    assert restarts(run) == [] and main_pid(host) == before
 
 
 def test_a_certificate_within_its_minimum_days_is_refused_before_any_change(address, tmp_path):
