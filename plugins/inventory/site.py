@@ -81,7 +81,8 @@ class InventoryModule(BaseInventoryPlugin):
             raise AnsibleParserError("%s: cannot read the site file: %s" % (path, error))
         # The file is read and checked against the site schema here, before Ansible's own option handling
         # (which would convert types and stop at the first missing key, with a message naming no site key).
-        spec = self.loader.load_from_file(path, cache="none")
+        # trusted_as_template: the site file's own "{{ ... }}" values render, as in any inventory file Ansible reads.
+        spec = self.loader.load_from_file(path, cache="none", trusted_as_template=True)
         if isinstance(spec, dict) and spec.get("plugin") != self.NAME:
             raise AnsibleParserError("%s: plugin must be %s, got %s: this is not a site file"
                                      % (os.path.basename(path), self.NAME, show(spec.get("plugin"))))

@@ -156,6 +156,7 @@ DERIVED_VARS = {
     "wandb_operator_context": "components.kubernetes.context",
     "wandb_operator_ingress_class": "components.kubernetes.ingress_class",
     "wandb_site_secret_references": "secrets",
+    "wandb_site_controller_files": "the file paths under endpoints and components",
     "mysql_tls_cert_names": "endpoints.mysql",
     "redis_tls_cert_names": "endpoints.redis",
 }
@@ -595,6 +596,25 @@ def endpoint_vars(spec, hosts):
     return variables
 
 
+def controller_files(spec):
+    """[{key, variable, groups}] of every controller file the site file names (the variable that carries it)."""
+    components = spec.get("components") or {}
+    files = []
+    endpoints = spec.get("endpoints") or {}
+    if endpoints.get("ca_bundle") and (components.get("proxy") or {}).get("certificate_mode") != "internal_ca":
+        files.append({"key": "endpoints.ca_bundle", "variable": "wandb_ca_bundle", "groups": [SERVERS_GROUP, OPERATOR_GROUP]})
+    for name, groups in (("mysql", [GROUPS["mysql"], REPLICA_GROUP]), ("redis", [GROUPS["redis"]])):
+        tls = (components.get(name) or {}).get("tls") or {}
+        for key in ("certificate", "key", "ca"):
+            if tls.get(key):
+                files.append({"key": "components.%s.tls.%s" % (name, key), "variable": TLS_VARS[name][key], "groups": groups})
+    backup = (components.get("mysql") or {}).get("backup") or {}
+    if backup.get("ca_bundle"):
+        files.append({"key": "components.mysql.backup.ca_bundle", "variable": "mysql_backup_ca_src",
+                      "groups": [GROUPS["mysql"], REPLICA_GROUP]})
+    return files
+
+
 def _kubernetes_problems(kubernetes):
     problems = []
     admin = kubernetes.get("admin_host", "localhost")
@@ -978,6 +998,9 @@ def expand_site(spec):
         for item in (components[name]["hosts"] if isinstance(components[name]["hosts"], list) else [components[name]["hosts"]]):
             hosts.extend(expand(item))
     all_vars.update(endpoint_vars(spec, component_hosts))
+    # The files on the controller the site file names: the inventory guard checks each exists, per host
+    # (a path may hold {{ inventory_hostname }}), before any host is contacted, naming the site key.
+    all_vars["wandb_site_controller_files"] = controller_files(spec)
     all_vars.update(spec.get("vars") or {})
 
     for name in REQUIRED_COMPONENTS:

@@ -309,6 +309,37 @@ def test_variables_resolve_as_the_roles_see_them(tmp_path):
     assert seen["mysql1"] == [None, "pw-2", "lic-1", "https://wandb.example.test"]
 
 
+def test_the_site_file_s_own_templates_render_per_host(tmp_path):
+    """"{{ pki }}/{{ inventory_hostname }}.crt" in the site file (as sites/lab.yml writes its paths) renders for each
+    host, with the site's helper variable: the plugin reads the file trusted as templates, as Ansible reads inventories."""
+    spec = site(vars={"pki": "/etc/site-pki"}, components=components(
+        mysql={"hosts": ["mysql1"], "tls": {"certificate": "{{ pki }}/{{ inventory_hostname }}.crt",
+                                            "key": "{{ pki }}/{{ inventory_hostname }}.key", "ca": "{{ pki }}/ca.crt"}}))
+    path = tmp_path / "site.yml"
+    path.write_text(yaml.safe_dump(spec))
+    exe = Path(sys.executable).parent / "ansible"
+    run = subprocess.run([str(exe), "-i", str(path), "mysql1", "-o", "-m", "ansible.builtin.debug",
+                          "-a", "msg={{ [mysql_tls_cert_src, mysql_tls_ca_src, mysql_tls_cert_names] }}"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert json.loads(run.stdout.split(" => ", 1)[1])["msg"] == ["/etc/site-pki/mysql1.crt", "/etc/site-pki/ca.crt", ["mysql1"]]
+
+
+def test_a_file_the_site_names_that_is_not_on_the_controller_stops_the_run_naming_the_key(tmp_path):
+    spec = site(components=components(mysql={"hosts": ["mysql1"], "tls": {
+        "certificate": "/nonexistent/{{ inventory_hostname }}.crt", "key": "/nonexistent/m.key", "ca": "/nonexistent/ca.crt"}}))
+    values = tmp_path / "vault.json"
+    values.write_text(json.dumps({"vault_" + key: "k3Jq-81vB-zz0P-44Lm-%s" % key for key in si.REQUIRED_SECRETS}))
+    run = run_playbook(tmp_path, "site", spec, extra=["-e", "@%s" % values])
+    shown = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0, shown[-2000:]
+    assert ("3 file(s) the site file names are not on this controller (the roles read them here and copy them to the hosts): "
+            "components.mysql.tls.certificate: /nonexistent/mysql1.crt; components.mysql.tls.key: /nonexistent/m.key; "
+            "components.mysql.tls.ca: /nonexistent/ca.crt.") in shown, shown[-2000:]
+    plays = [line for line in (run.stdout + run.stderr).splitlines() if line.startswith("PLAY [")]
+    assert len(plays) == 1 and plays[0].startswith("PLAY [Check the inventory gives this run its hosts]"), plays
+
+
 def test_ansible_inventory_refuses_a_bad_site_file_with_the_reasons(tmp_path):
     path = tmp_path / "bad.yml"
     path.write_text(yaml.safe_dump(site(components=components(redis=None), secrets={**SITE["secrets"], "redis_password": "p@ss w0rd"})))
