@@ -12,8 +12,8 @@ short_description: Which of a site's secrets still hold a placeholder or a well-
 version_added: 0.1.0
 description:
   - Takes a mapping of secret name to its resolved value (a string, or a mapping of strings such as a
-    backup target's credentials) and returns one line per secret that is still a placeholder: the example
-    vault's C(REPLACE:) texts, C(<...>) and C(CHANGE...) markers, or a value that is a well-known sample
+    backup target's credentials) and returns one line per secret that is still a placeholder - the example
+    vault's C(REPLACE) texts, C(<...>) and C(CHANGE...) markers, or a value that is a well-known sample
     (C(changeme), C(password), C(minioadmin), C(secret), ...).
   - A line names the secret and the kind of placeholder, never the value.
 options:
