@@ -11,7 +11,7 @@ from pathlib import Path
 
 def missing(modules: list) -> list:
     exe = Path(sys.executable).parent / "ansible"
-    run = subprocess.run([str(exe), "localhost", "-o", "-m", "ansible.builtin.debug", "-a",
+    run = subprocess.run([str(exe), "-i", "localhost,", "-c", "local", "localhost", "-o", "-m", "ansible.builtin.debug", "-a",
                           "msg={{ %s | onprem.wandb.missing_collections }}" % json.dumps(modules)],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
