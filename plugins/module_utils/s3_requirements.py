@@ -109,6 +109,9 @@ def cluster_summary(info):
         "drives_ok": sum(1 for drive in drives if drive.get("state") == "ok"),
         "drives_not_ok": sorted("%s (%s)" % (drive.get("endpoint", "?"), drive.get("state", "?"))
                                 for drive in drives if drive.get("state") != "ok"),
+        # A drive down on a node that is up: most often a replaced, empty drive MinIO's user cannot write.
+        "drives_not_ok_on_online_nodes": sorted(drive.get("endpoint", "?") for server in servers if server.get("state") == "online"
+                                                for drive in server.get("drives") or [] if drive.get("state") != "ok"),
         "standard_parity": backend.get("standardSCParity"),
         "sets": backend.get("totalSets"),
         "drives_per_set": backend.get("totalDrivesPerSet"),
@@ -134,6 +137,11 @@ def degraded_problems(summary):
     if summary["drives_not_ok"]:
         problems.append("MinIO drives not ok: %s (%d of %d ok)"
                         % (", ".join(summary["drives_not_ok"]), summary["drives_ok"], summary["drives_total"]))
+    if summary.get("drives_not_ok_on_online_nodes"):
+        problems.append("%s: on a node that is up, a drive MinIO reports offline is most often a replaced drive, new and empty, "
+                        "that MinIO's user cannot write (MinIO's log says 'file access denied'): run the MinIO stage again "
+                        "(ansible-playbook onprem.wandb.minio, or onprem.wandb.site), which gives the drives to MinIO's user; "
+                        "MinIO then heals the data onto it" % ", ".join(summary["drives_not_ok_on_online_nodes"]))
     return problems
 
 

@@ -185,7 +185,7 @@ cluster:
   returned: when admin credentials are given and the admin API answered
   type: dict
   sample: {nodes_total: 4, nodes_online: 4, nodes_offline: [], drives_total: 8, drives_ok: 8, drives_not_ok: [],
-           standard_parity: 4, sets: [1], drives_per_set: [8]}
+           drives_not_ok_on_online_nodes: [], standard_parity: 4, sets: [1], drives_per_set: [8]}
 """
 
 import hashlib

@@ -69,8 +69,8 @@ INFO = {
 def test_cluster_summary_and_problems():
     summary = req.cluster_summary(INFO)
     assert summary == {"nodes_total": 2, "nodes_online": 1, "nodes_offline": ["minio2:9000"], "drives_total": 4,
-                       "drives_ok": 3, "drives_not_ok": ["http://minio2:9000/d1 (offline)"], "standard_parity": 2,
-                       "sets": [1], "drives_per_set": [4]}
+                       "drives_ok": 3, "drives_not_ok": ["http://minio2:9000/d1 (offline)"], "drives_not_ok_on_online_nodes": [],
+                       "standard_parity": 2, "sets": [1], "drives_per_set": [4]}
     assert req.cluster_problems(summary, expected_nodes=4, expected_drives=8) == [
         "MinIO reports 2 nodes, the inventory has 4",
         "MinIO reports 4 drives, the inventory has 8",
@@ -84,6 +84,17 @@ def test_cluster_summary_and_problems():
     healthy = dict(INFO, servers=[INFO["servers"][0]])
     assert req.cluster_problems(req.cluster_summary(healthy), 1, 2) == []
     assert req.degraded_problems(req.cluster_summary(healthy)) == []
+
+
+def test_a_replaced_drive_on_a_node_that_is_up_names_the_cause_and_the_fix():
+    info = {"servers": [{"endpoint": "minio1:9000", "state": "online", "drives": [
+        {"endpoint": "http://minio1:9000/srv/minio/disk1", "state": "ok"},
+        {"endpoint": "http://minio1:9000/srv/minio/disk2", "state": "offline"}]}]}
+    problems = req.degraded_problems(req.cluster_summary(info))
+    assert problems[0] == "MinIO drives not ok: http://minio1:9000/srv/minio/disk2 (offline) (1 of 2 ok)"
+    assert problems[1].startswith("http://minio1:9000/srv/minio/disk2: on a node that is up, a drive MinIO reports offline is "
+                                  "most often a replaced drive"), problems
+    assert "'file access denied'" in problems[1] and "ansible-playbook onprem.wandb.minio" in problems[1]
 
 
 @pytest.mark.parametrize(("origin", "endpoint", "blocked"), [
