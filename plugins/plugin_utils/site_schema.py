@@ -109,7 +109,7 @@ def show(value):
     if kind:
         return "<%s, not shown>" % kind
     if isinstance(value, (dict, list)):
-        inner = [v for v in (value.values() if isinstance(value, dict) else value)]
+        inner = list(value.values() if isinstance(value, dict) else value)
         if any(secret_kind(v) for v in inner if isinstance(v, str)):
             return "<a %s holding a secret, not shown>" % ("mapping" if isinstance(value, dict) else "list")
     text = repr(value)
@@ -425,7 +425,7 @@ def nearest(name, known):
 def _first_sentence(entry):
     description = entry.get("description") or ""
     text = " ".join(description if isinstance(description, list) else [description])
-    sentence = re.sub(r"[A-Z]\(([^)]*)\)", r"\1", text.split(". ")[0]).rstrip(".")
+    sentence = re.sub(r"[A-Z]\(([^)]*)\)", r"\1", text.split(". ", maxsplit=1)[0]).rstrip(".")
     first = sentence.split(" ", 1)[0]
     return sentence[0].lower() + sentence[1:] if first in ("The", "A", "An", "Where", "When", "Which") else sentence
 
