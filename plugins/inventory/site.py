@@ -90,7 +90,7 @@ class InventoryModule(BaseInventoryPlugin):
             problems = duplicates + site_problems(spec if not isinstance(spec, dict) else dict(spec))
             if problems:
                 raise SiteError("site file", problems)
-            groups, host_vars = expand_site(dict(spec))
+            groups, host_vars = expand_site(dict(spec), checked=True)
         except SiteError as error:
             raise AnsibleParserError("%s: %d problem%s in the site file:\n- %s" % (
                 os.path.basename(path), len(error.problems), "" if len(error.problems) == 1 else "s",

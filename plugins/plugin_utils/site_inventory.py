@@ -766,8 +766,33 @@ def _placement_problems(spec):
     return problems
 
 
+_CONNECTION_VARIABLES = {}
+
+
+def _core_connection_variables():
+    """The connection, become and interpreter variables ansible-core itself names (cheap: no plugin is loaded)."""
+    if "core" not in _CONNECTION_VARIABLES:
+        from ansible import constants as C
+
+        names = set(name for group in C.MAGIC_VARIABLE_MAPPING.values() for name in group)
+        for definition in (C.config.get_configuration_definitions() or {}).values():
+            names.update(var["name"] for var in definition.get("vars") or [] if isinstance(var, dict) and "name" in var)
+        _CONNECTION_VARIABLES["core"] = names
+    return _CONNECTION_VARIABLES["core"]
+
+
 def connection_variables(connection_names=()):
-    """Every variable Ansible reads for connections, become, shells and interpreters (and the named connection plugins)."""
+    """Every variable Ansible reads for connections, become, shells and interpreters (and the named connection plugins).
+
+    Read once per process and set of connection plugins (the plugin loader's documentation is the slow part).
+    """
+    key = tuple(sorted(set(connection_names)))
+    if key not in _CONNECTION_VARIABLES:
+        _CONNECTION_VARIABLES[key] = _connection_variables(key)
+    return _CONNECTION_VARIABLES[key]
+
+
+def _connection_variables(connection_names):
     from ansible import constants as C
     from ansible.plugins.loader import become_loader, connection_loader, shell_loader
 
@@ -835,9 +860,11 @@ def _override_problems(spec):
                 problems.append("%s is %s, which several roles read: set it in vars, once for the whole site, not per "
                                 "group or host" % (path, SITE_VARIABLES[name]))
             elif name.startswith("ansible_"):
+                if name in _core_connection_variables() or re.match(r"^ansible_[a-z0-9_]+_interpreter$", name):
+                    continue  # the common names, without reading every connection plugin's documentation
                 if ansible_names is None:
                     ansible_names = connection_variables(chosen)
-                if name not in ansible_names and not re.match(r"^ansible_[a-z0-9_]+_interpreter$", name):
+                if name not in ansible_names:
                     problems.append("%s is not a variable Ansible knows%s (connection, become and interpreter variables "
                                     "of the installed plugins)" % (path, site_schema.nearest(name, ansible_names)))
             elif where == "connection":
@@ -968,12 +995,12 @@ def _semantic_problems(spec):
     return problems
 
 
-def expand_site(spec):
+def expand_site(spec, checked=False):
     """(groups {name: {'hosts': [...], 'children': [...], 'vars': {...}}}, host_vars {host: {...}}).
 
-    Raises SiteError listing every problem.
+    Raises SiteError listing every problem (checked=True: the caller has had site_problems() say none).
     """
-    problems = site_problems(spec)
+    problems = [] if checked else site_problems(spec)
     if problems:
         raise SiteError("site file", problems)
     components = spec["components"]

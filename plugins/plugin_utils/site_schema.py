@@ -489,7 +489,8 @@ def role_specs():
             if not os.path.exists(path):
                 continue
             with open(path) as handle:
-                entry_points = (yaml.safe_load(handle) or {}).get("argument_specs") or {}
+                loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there: 7 spec files per parse
+                entry_points = (yaml.load(handle, Loader=loader) or {}).get("argument_specs") or {}
             for name in sorted(entry_points, key=lambda point: point != "main"):
                 for variable, spec in (entry_points[name].get("options") or {}).items():
                     specs.setdefault(variable, (role, spec))
