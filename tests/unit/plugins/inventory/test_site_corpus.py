@@ -34,6 +34,8 @@ def as_yaml(path: Path) -> Path:
     copy = AS_YAML / path.name[:-len(".in")]
     copy.write_text(path.read_text())
     return copy
+
+
 ROOT = Path(__file__).resolve().parents[4]
 
 
