@@ -366,6 +366,23 @@ def test_an_unreachable_host_stops_the_run_before_any_change(playbook, host):
     assert read == [], read
 
 
+def test_firewall_rules_that_cut_the_site_off_are_refused_before_any_change(addresses):
+    """A host firewall on every server that lets only one address reach MySQL and MinIO: the standby's
+    replication, the other MinIO nodes and the proxy would be cut off; each is named before any change."""
+    rules = [{"name": "mysql", "port": 3306, "sources": ["192.0.2.1"]}, {"name": "minio", "port": 9000, "sources": ["192.0.2.1"]}]
+    run = run_playbook("converge.yml", extra_vars={"common_firewall_rules": rules})
+    assert run.rc != 0
+    assert run.changed == 0, run.changed_tasks()
+    shown = " ".join(run.failures()[-1][2].get("msg", "").split())
+    assert shown.startswith("Nothing was changed: "), shown
+    standby, proxy = addresses["onprem-wandb-lab-mysql2"], addresses["onprem-wandb-lab-proxy"]
+    assert (f"onprem-wandb-lab-mysql: firewall: common_firewall_rules rule mysql guards tcp/3306 but none of its sources "
+            f"['192.0.2.1'] covers {standby}, replication with onprem-wandb-lab-mysql2") in shown, shown
+    assert (f"onprem-wandb-lab-minio1: firewall: common_firewall_rules rule minio guards tcp/9000 but none of its sources "
+            f"['192.0.2.1'] covers {proxy}, the proxy onprem-wandb-lab-proxy") in shown, shown
+    assert "the MinIO node onprem-wandb-lab-minio2" in shown, shown
+
+
 def test_verify_fails_and_names_what_is_broken(tmp_path):
     wrong = {"wandb_verify_report_dir": str(tmp_path), "mysql_user_password": "not-the-password"}
     run = run_playbook("verify_report.yml", extra_vars=wrong, args=["--tags", "mysql"])
