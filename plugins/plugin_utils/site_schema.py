@@ -39,7 +39,8 @@ def schema():
     if not _SCHEMA:
         import yaml  # a dependency of ansible-core, imported late so sanity's import test loads the module without it
 
-        _SCHEMA.append(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"])
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there: the schema is a long document
+        _SCHEMA.append(yaml.load(ModuleDocFragment.DOCUMENTATION, Loader=loader)["options"])
     return _SCHEMA[0]
 
 
