@@ -238,6 +238,10 @@ def main():
         dump(config, env)
     elif args.command == "binlogs":
         ship_binlogs(config, env)
+        # The retention applied to what was just shipped (forget without prune: the daily dump prunes). Without it the
+        # hourly snapshots since the last dump were "outside the retention" to every status read, and verify failed
+        # most of the day.
+        restic(config, env, "forget", *retention_args(config))
         stamp("binlogs")
     elif args.command == "check":
         restic(config, env, "check")

@@ -201,6 +201,10 @@ def expected_kept_days(days):
     return kept
 
 
+def snapshots_tagged(host, tag):
+    return json.loads(host.run(f"{TOOL} restic snapshots --json --tag onprem-wandb,{tag}").stdout or "[]")
+
+
 def dump_days(host):
     status = json.loads(host.run(f"{TOOL} status").stdout)
     return status, sorted({datetime.datetime.fromtimestamp(s["time"]).date() for s in status["dumps"]})
@@ -225,6 +229,14 @@ def test_retention_keeps_seven_daily_across_nine_days(host):
     assert set(after) == expected_kept_days(before)
     assert len([day for day in after if (today - day).days < 7]) == 7
     assert status["retention_would_remove"] == 0
+    # The hourly binary-log shipments between two dumps keep to the retention too: verify reads it at any hour
+    # (before, every shipment since the last dump counted as "outside the retention" until the next dump).
+    before_ships = len(snapshots_tagged(host, "mysql-binlogs"))
+    backup(host, "binlogs")
+    backup(host, "binlogs")
+    status, _days = dump_days(host)
+    assert status["retention_would_remove"] == 0, status
+    assert len(snapshots_tagged(host, "mysql-binlogs")) <= before_ships + 1  # one kept per day, as the retention says
 
 
 def test_verify_checks_report_backup_age_and_replication_health(host):
