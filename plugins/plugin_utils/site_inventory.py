@@ -12,7 +12,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import posixpath
 import re
 from collections import Counter
@@ -121,9 +120,6 @@ _SITE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 _HOST_PORT = re.compile(r"^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,5}))?$")
 _VAULT_REF = re.compile(r"^vault_[a-z0-9_]+$")
-# A host name the roles can put in URLs, certificates and MINIO_VOLUMES: an RFC 1123 name or an IPv4 address.
-_HOST_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_IPV4 = re.compile(r"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")
 # One host entry expands to at most this many hosts (minio[1:100000] is a typo, not a site).
 MAX_RANGE_HOSTS = 1024
 _RANGE = re.compile(r"\[([^\]]*)\]")
@@ -296,14 +292,6 @@ def expand(pattern):
     if detect_range is not None and detect_range(pattern):
         return expand_hostname_range(pattern)
     return [pattern]
-
-
-def _unknown(where, mapping, allowed):
-    extra = sorted(str(k) for k in mapping if k not in allowed)
-    if not extra:
-        return []
-    return ["%s has unknown key%s %s (allowed: %s)"
-            % (where, "" if len(extra) == 1 else "s", ", ".join(extra), ", ".join(sorted(allowed)))]
 
 
 def _is_reference(value):
@@ -625,23 +613,7 @@ def _kubernetes_problems(kubernetes):
         value = kubernetes.get(key)
         if value is not None and not (isinstance(value, str) and value.strip()):
             problems.append("components.kubernetes.%s must be a non-empty string, got %r" % (key, value))
-    cidr = kubernetes.get("client_cidr")
-    if cidr is not None and cidr_problem(cidr):
-        problems.append("components.kubernetes.client_cidr %s" % cidr_problem(cidr))
     return problems
-
-
-def cidr_problem(value):
-    """Why value is not an IPv4 network MySQL can take as an account's host (10.0.4.0/24), or None."""
-    try:
-        network = ipaddress.IPv4Network(value if isinstance(value, str) else "", strict=True)
-    except ValueError as error:
-        return ("must be the IPv4 network W&B's pods reach MySQL from, as address/prefix (10.0.4.0/24), got %r (%s)"
-                % (value, error))
-    if "/" not in value or network.prefixlen == 0:
-        return ("must be a network narrower than every address (10.0.4.0/24), got %r: without it the W&B MySQL user "
-                "takes connections from anywhere ('%%')" % (value,))
-    return None
 
 
 def _derived_overrides(where, variables):
