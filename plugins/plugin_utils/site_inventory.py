@@ -60,7 +60,6 @@ ENDPOINT_KEYS = {
     "redis": "host[:port] Kubernetes reaches Redis at (default <first redis host>:6379)",
     "ca_bundle": "PEM file on the controller with the CA(s) W&B and the checks trust for these endpoints",
 }
-SERVED_BY = ("proxy", "external")
 DEFAULT_PORTS = {"mysql": 3306, "redis": 6379, "minio": 9000}
 REQUIRED_COMPONENTS = ("mysql", "minio", "redis", "proxy")
 GROUPS = {"mysql": "wandb_mysql", "minio": "wandb_minio", "redis": "wandb_redis", "proxy": "wandb_proxy"}
@@ -73,15 +72,7 @@ BACKUP_KEYS = {
     "keep_monthly": "monthly snapshots kept",
     "schedule": "when the daily dump runs (systemd OnCalendar, default daily)",
 }
-# components.mysql.tls / components.redis.tls: the service's certificate from the site's PKI. Paths on
-# the controller; "{{ inventory_hostname }}" in them gives each host (a standby too) its own file.
-TLS_KEYS = {
-    "certificate": "PEM certificate of the host, for the name W&B connects to",
-    "key": "PEM private key of that certificate",
-    "ca": "PEM CA that signs it: W&B and the checks verify the server with it",
-    "require": "MySQL only: refuse connections without TLS (require_secure_transport), default true",
-}
-# The role variables each TLS key becomes, per component.
+# The role variables each key of components.mysql.tls / components.redis.tls becomes (the keys: the schema).
 TLS_VARS = {
     "mysql": {"certificate": "mysql_tls_cert_src", "key": "mysql_tls_key_src", "ca": "mysql_tls_ca_src",
               "require": "mysql_require_secure_transport"},
@@ -89,7 +80,6 @@ TLS_VARS = {
 }
 SERVERS_GROUP = "wandb_servers"
 OPERATOR_GROUP = "wandb_operator"
-CERTIFICATE_MODES = ("files", "acme", "internal_ca")
 # The secrets the roles need: the groups whose hosts read each one, and the variable it becomes there.
 # The operator gets its own copies, so no role reads another group's variables.
 SECRETS = {
@@ -116,8 +106,6 @@ REQUIRED_SECRETS = ("wandb_license", "mysql_user_password", "minio_root_user", "
 SHARED_HOST_ALLOWED = frozenset([frozenset(("mysql", "redis"))])
 # A site of more hosts than this is a typo (60 ranges of 1000 hosts), refused before any range is expanded.
 MAX_SITE_HOSTS = 4096
-_SITE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 _HOST_PORT = re.compile(r"^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,5}))?$")
 _VAULT_REF = re.compile(r"^vault_[a-z0-9_]+$")
 # One host entry expands to at most this many hosts (minio[1:100000] is a typo, not a site).
@@ -240,11 +228,6 @@ def is_vault_value(value):
     return type(value).__name__ in ("AnsibleVaultEncryptedUnicode", "EncryptedString")
 
 
-def host_name_problem(name):
-    """Why NAME cannot be a host of the site (None when it can); site_schema.host_name_problem."""
-    return site_schema.host_name_problem(name)
-
-
 def _drive_problem(path):
     if not path.startswith("/") or path.rstrip("/") == "" or any(c.isspace() for c in path) or "/../" in path + "/":
         return "%r is not an absolute path of a drive's mount point (/srv/minio/disk1)" % (path,)
@@ -351,7 +334,7 @@ def _hosts(where, value, problems, names=True):
         except Exception as error:  # ansible's range parser raises AnsibleError on bad ranges
             problems.append("%s: %r is not a host name or range (%s)" % (where, item, error))
             continue
-        bad = [host_name_problem(host) if names else _drive_problem(host) for host in expanded]
+        bad = [site_schema.host_name_problem(host) if names else _drive_problem(host) for host in expanded]
         bad = [reason for reason in bad if reason]
         if bad:
             problems.append("%s: %s" % (where, bad[0]))
@@ -398,17 +381,10 @@ def endpoint_problems(spec):
         endpoints = {}
     if not isinstance(endpoints, dict):
         return ["endpoints must be a mapping (%s), got %r" % (", ".join(sorted(ENDPOINT_KEYS)), endpoints)]
+    # Each key's type and format is the schema's (site_schema.FORMATS); here, the rules between them.
     problems = []
-    store = endpoints.get("object_store")
-    if store is not None and not (isinstance(store, str) and _parts(store)):
-        problems.append("endpoints.object_store must be the object store's base URL with its scheme "
-                        "(https://s3.example.com), got %r" % (store,))
     served_by = endpoints.get("object_store_served_by", "proxy")
-    if served_by not in SERVED_BY:
-        problems.append("endpoints.object_store_served_by must be one of %s, got %r" % (", ".join(SERVED_BY), served_by))
     accept = endpoints.get("accept_insecure_object_store", False)
-    if not isinstance(accept, bool):
-        problems.append("endpoints.accept_insecure_object_store must be true or false, got %r" % (accept,))
     site_url = wandb_url(spec)
     store_url = object_store_url(spec)
     store_parts, url_parts = _parts(store_url), _parts(site_url)
@@ -426,35 +402,6 @@ def endpoint_problems(spec):
             problems.append("endpoints.object_store is %s with object_store_served_by proxy: the proxy serves the "
                             "object store over TLS only; use https://, or external for the site's own balancer"
                             % store_url)
-    bucket = endpoints.get("bucket", "wandb")
-    if not isinstance(bucket, str) or not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", bucket):
-        problems.append("endpoints.bucket must be an S3 bucket name (3-63 lower-case letters, digits, '.', '-'), "
-                        "got %r" % (bucket,))
-    for name in ("mysql", "redis"):
-        value = endpoints.get(name)
-        if value is not None and _host_port(value, DEFAULT_PORTS[name]) is None:
-            problems.append("endpoints.%s must be host or host:port (port 1-65535) Kubernetes reaches %s at, got %r"
-                            % (name, name, value))
-    ca_bundle = endpoints.get("ca_bundle")
-    if ca_bundle is not None and not (isinstance(ca_bundle, str) and ca_bundle.strip()):
-        problems.append("endpoints.ca_bundle must be the path of a PEM file on the controller, got %r" % (ca_bundle,))
-    return problems
-
-
-def _tls_problems(name, tls):
-    """components.<name>.tls: certificate, key and CA paths (and, for MySQL, require)."""
-    where = "components.%s.tls" % name
-    allowed = dict((key, TLS_KEYS[key]) for key in TLS_VARS[name])
-    if not isinstance(tls, dict):
-        return ["%s must be a mapping (%s), got %r" % (where, ", ".join(sorted(allowed)), tls)]
-    problems = []
-    for key in ("certificate", "key", "ca"):
-        value = tls.get(key)
-        if not isinstance(value, str) or not value.strip():
-            problems.append("%s.%s must be the path of a PEM file on the controller (%s), got %r"
-                            % (where, key, TLS_KEYS[key], value))
-    if "require" in tls and not isinstance(tls["require"], bool):
-        problems.append("%s.require must be true or false, got %r" % (where, tls["require"]))
     return problems
 
 
@@ -517,13 +464,6 @@ def _mysql_day2_problems(spec, mysql, secrets, all_hosts):
         problems.append("secrets.mysql_backup_repository_env is missing: components.mysql.backup.repository %s is an S3 "
                         "repository, whose access key the first backup needs (a vaulted mapping with AWS_ACCESS_KEY_ID "
                         "and AWS_SECRET_ACCESS_KEY)" % repository)
-    keep = backup.get("keep_daily", 7)
-    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 7:
-        problems.append("components.mysql.backup.keep_daily is %r: keep at least 7 daily backups (a week)" % (keep,))
-    for key in ("keep_weekly", "keep_monthly"):
-        value = backup.get(key, 0)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            problems.append("components.mysql.backup.%s is %r: a number, 0 or more" % (key, value))
     if "mysql_backup_password" not in secrets:
         problems.append("secrets.mysql_backup_password is missing: components.mysql.backup needs the repository's "
                         "encryption password (vault_mysql_backup_password)")
@@ -604,11 +544,7 @@ def controller_files(spec):
 
 
 def _kubernetes_problems(kubernetes):
-    problems = []
-    admin = kubernetes.get("admin_host", "localhost")
-    if not isinstance(admin, str) or (admin != "localhost" and host_name_problem(admin)):
-        problems.append("components.kubernetes.admin_host must be the one host that runs helm and talks to the "
-                        "Kubernetes API (a host name or localhost), got %r" % (admin,))
+    problems = []  # admin_host and kubeconfig: the schema's formats; an empty context or ingress class here
     for key in ("kubeconfig", "context", "ingress_class"):
         value = kubernetes.get(key)
         if value is not None and not (isinstance(value, str) and value.strip()):
@@ -768,9 +704,7 @@ def _connection_variables(connection_names):
     from ansible import constants as C
     from ansible.plugins.loader import become_loader, connection_loader, shell_loader
 
-    names = set(name for group in C.MAGIC_VARIABLE_MAPPING.values() for name in group)
-    for definition in (C.config.get_configuration_definitions() or {}).values():
-        names.update(var["name"] for var in definition.get("vars") or [] if isinstance(var, dict) and "name" in var)
+    names = set(_core_connection_variables())
     for loader, kind in ((connection_loader, "connection"), (become_loader, "become"), (shell_loader, "shell")):
         for plugin in loader.all(class_only=True):
             for definition in (C.config.get_configuration_definitions(kind, plugin._load_name) or {}).values():
@@ -856,19 +790,13 @@ def _override_problems(spec):
 
 def _semantic_problems(spec):
     """The rules between keys (hosts and ranges, topologies, endpoints, day 2, secrets, overrides)."""
-    problems = []
-    site = spec.get("site")
-    if not isinstance(site, str) or not _SITE.match(site):
-        problems.append("site must be a short lower-case name (letters, digits, '-'), got %r" % (site,))
-    domain = spec.get("domain")
-    if not isinstance(domain, str) or not _DOMAIN.match(domain) or domain.rsplit(".", 1)[-1].isdigit():
-        problems.append("domain must be a DNS domain (example.com), got %r" % (domain,))
+    problems = []  # site and domain: the schema's formats
     url = spec.get("url")
     if url is not None and (not isinstance(url, str) or not re.match(r"^https?://[^/\s]+/?$", url)):
         problems.append("url must be the base URL users open W&B at (https://wandb.example.com), got %r" % (url,))
     elif url is not None and not url.startswith("https://"):
         problems.append("url is %r: the proxy serves W&B over TLS only, so its URL is https://" % (url,))
-    elif url is not None and (_parts(url) is None or host_name_problem(_parts(url)[1])):
+    elif url is not None and (_parts(url) is None or site_schema.host_name_problem(_parts(url)[1])):
         problems.append("url must be the base URL users open W&B at with a host name and a port 1-65535, got %r" % (url,))
 
     components = spec.get("components")
@@ -906,11 +834,6 @@ def _semantic_problems(spec):
             else:
                 problems.extend("components.minio.hosts and components.minio.drives: " + p
                                 for p in topology_problems([(h, drives) for h in hosts]))
-        if name in TLS_VARS and "tls" in component:
-            problems.extend(_tls_problems(name, component["tls"]))
-        if name == "proxy" and component.get("certificate_mode", "files") not in CERTIFICATE_MODES:
-            problems.append("components.proxy.certificate_mode must be one of %s, got %r"
-                            % (", ".join(CERTIFICATE_MODES), component.get("certificate_mode")))
 
     problems.extend(endpoint_problems(spec))
     problems.extend(_mysql_day2_problems(spec, components.get("mysql"), spec.get("secrets") or {}, all_hosts))
@@ -997,6 +920,7 @@ def expand_site(spec, checked=False):
         for item in (components[name]["hosts"] if isinstance(components[name]["hosts"], list) else [components[name]["hosts"]]):
             hosts.extend(expand(item))
     all_vars.update(endpoint_vars(spec, component_hosts))
+    minio_port = components["minio"].get("port", DEFAULT_PORTS["minio"])  # MinIO listens there, the proxy forwards there
     # The files on the controller the site file names: the inventory guard checks each exists, per host
     # (a path may hold {{ inventory_hostname }}), before any host is contacted, naming the site key.
     all_vars["wandb_site_controller_files"] = controller_files(spec)
@@ -1012,11 +936,10 @@ def expand_site(spec, checked=False):
             for item in (component["drives"] if isinstance(component["drives"], list) else [component["drives"]]):
                 drives.extend(expand(item))
             variables["minio_drives"] = drives
-            variables["minio_port"] = component.get("port", DEFAULT_PORTS["minio"])
+            variables["minio_port"] = minio_port
         if name == "proxy":
             variables["nginx_proxy_cert_mode"] = component.get("certificate_mode", "files")
             # The object store the proxy balances over: every MinIO node (site data, not another group's facts).
-            minio_port = components["minio"].get("port", DEFAULT_PORTS["minio"])
             variables["nginx_proxy_minio_upstreams"] = ["%s:%s" % (host, minio_port) for host in component_hosts["minio"]]
         component_tls = {}
         if name in TLS_VARS and component.get("tls"):
